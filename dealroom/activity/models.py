@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dealroom.core.actors import Actor, Guest, Member, System
+
+
+class Audience(models.TextChoices):
+    WORKSPACE = "workspace", _("Everyone in the workspace")
+    MANAGERS = "managers", _("Admins and managers")
+    ADMINS = "admins", _("Admins")
+
+
+class ActivityEventQuerySet(models.QuerySet["ActivityEvent"]):
+    def visible_to(self, actor: Actor) -> ActivityEventQuerySet:
+        if isinstance(actor, System):
+            return self.filter(workspace_id=actor.workspace_id)
+        if isinstance(actor, Member):
+            qs = self.filter(workspace_id=actor.workspace_id)
+            if actor.is_admin:
+                return qs
+            if actor.is_manager:
+                return qs.exclude(audience=Audience.ADMINS)
+            return qs.filter(audience=Audience.WORKSPACE)
+        if isinstance(actor, Guest):
+            return self.none()  # room events shared with guests arrive with the rooms issue
+        return self.none()
+
+
+class ActivityEvent(models.Model):
+    """One thing that happened: the timeline entry and the audit record in one row.
+    Written only by activity.services.record(), in the transaction of the change."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="events"
+    )
+    actor_kind = models.CharField(max_length=10)  # member | guest | system
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=60)  # noun.past_tense, e.g. member.invited
+    target_type = models.CharField(max_length=60, blank=True)  # app_label.model
+    target_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.WORKSPACE)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ActivityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["workspace", "-id"], name="event_ws_recent"),
+            models.Index(fields=["target_type", "target_id", "-id"], name="event_target_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} #{self.pk}"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, actor: Actor) -> NotificationQuerySet:
+        if isinstance(actor, Member):
+            return self.filter(workspace_id=actor.workspace_id, recipient_id=actor.user_id)
+        return self.none()
+
+
+class Notification(models.Model):
+    """An event someone should look at (the bell). Written by record() with the event."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(ActivityEvent, on_delete=models.CASCADE, related_name="notifications")
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["recipient", "workspace", "read_at"], name="notif_unread")]

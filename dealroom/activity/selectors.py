@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.db.models import Max
+
+from dealroom.core.actors import Actor, Member
+
+from .models import ActivityEvent, Notification
+
+PAGE_SIZE = 30
+
+
+def event_list(*, actor: Actor, before: int | None = None, limit: int = PAGE_SIZE):
+    """Newest first, keyset-paged by id (`before` = the last id already shown)."""
+    qs = ActivityEvent.objects.visible_to(actor).select_related("actor_user")
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return list(qs.order_by("-id")[:limit])
+
+
+def event_list_after(*, actor: Actor, after: int, limit: int = 100):
+    """Events a reconnecting client missed, oldest first."""
+    qs = ActivityEvent.objects.visible_to(actor).filter(pk__gt=after).order_by("id")
+    return list(qs.select_related("actor_user")[:limit])
+
+
+def event_get(*, actor: Actor, event_id: int) -> ActivityEvent | None:
+    return (
+        ActivityEvent.objects.visible_to(actor)
+        .select_related("actor_user")
+        .filter(pk=event_id)
+        .first()
+    )
+
+
+def live_cursor(*, actor: Actor) -> int:
+    """The id a freshly rendered page has seen up to; a reconnecting socket resumes after it."""
+    return (
+        ActivityEvent.objects.filter(workspace_id=actor.workspace_id).aggregate(m=Max("id"))["m"]
+        or 0
+    )
+
+
+def notification_unread_count(*, actor: Actor) -> int:
+    if not isinstance(actor, Member):
+        return 0
+    return Notification.objects.visible_to(actor).filter(read_at__isnull=True).count()
+
+
+def notification_list(*, actor: Actor, limit: int = PAGE_SIZE, before: int | None = None):
+    qs = Notification.objects.visible_to(actor).select_related("event", "event__actor_user")
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return list(qs.order_by("-id")[:limit])
+
+
+def notified_event_ids(*, actor: Actor, event_ids: list[int]) -> set[int]:
+    """Which of these events the actor was notified of (one query)."""
+    if not isinstance(actor, Member) or not event_ids:
+        return set()
+    qs = Notification.objects.visible_to(actor).filter(event_id__in=event_ids)
+    return set(qs.values_list("event_id", flat=True))

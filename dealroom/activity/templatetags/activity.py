@@ -1,0 +1,28 @@
+from django import template
+
+from dealroom.activity.describe import describe as describe_event
+
+register = template.Library()
+
+ICONS = {
+    "workspace": ("ti-building", "blue"),
+    "member": ("ti-user", "green"),
+    "invitation": ("ti-mail", "azure"),
+    "team": ("ti-sitemap", "purple"),
+    "territory": ("ti-map-2", "orange"),
+}
+
+
+@register.filter
+def describe(event) -> str:
+    return describe_event(event)
+
+
+@register.filter
+def verb_icon(verb: str) -> str:
+    return ICONS.get(verb.split(".")[0], ("ti-point", "secondary"))[0]
+
+
+@register.filter
+def verb_color(verb: str) -> str:
+    return ICONS.get(verb.split(".")[0], ("ti-point", "secondary"))[1]

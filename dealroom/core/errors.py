@@ -1,0 +1,61 @@
+"""Domain errors carry their HTTP status; core.middleware (pages, htmx) and config.api (API)
+are the only places that turn them into responses."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = _("The request is not valid.")
+
+    def __init__(self, message=None, *, fields: dict[str, str] | None = None):
+        self.message = message or self.default_message
+        self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "fields": self.fields}
+
+
+class Invalid(DomainError):
+    status = 400
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """Used for both "does not exist" and "not yours": the two must look identical."""
+
+    status = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _("Someone else changed this in the meantime.")
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "throttled"
+    default_message = _("Too many attempts. Please wait a few minutes and try again.")
+
+
+def from_form(form) -> Invalid:
+    """Turn a bound, invalid Django form into an Invalid error naming each field."""
+    fields = {}
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(str(e) for e in errors)
+        fields[name] = f"{label}: {text}" if label else text
+    return Invalid(_("Please correct the highlighted fields."), fields=fields)

@@ -1,0 +1,12 @@
+from .errors import DomainError
+
+
+def add_domain_errors(form, error: DomainError) -> None:
+    """Show a service's field errors on the form that collected the input."""
+    placed = False
+    for field, message in error.fields.items():
+        if field in form.fields and message:
+            form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))

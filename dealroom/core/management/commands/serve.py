@@ -1,0 +1,39 @@
+import os
+import subprocess
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP and WebSocket from one ASGI process (uvicorn)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run the background job worker as a child process (demo, laptop).",
+        )
+
+    def handle(self, *args, host, port, workers, with_worker, **options):
+        import uvicorn
+
+        worker = None
+        if with_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "dealroom.cli", "worker"])  # noqa: S603
+        try:
+            uvicorn.run(
+                "config.asgi:application",
+                host=host,
+                port=port,
+                workers=workers,
+                lifespan="off",
+                log_level="info",
+            )
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

@@ -1,0 +1,21 @@
+from django.shortcuts import render
+
+from .errors import DomainError
+
+
+class DomainErrorMiddleware:
+    """Maps a DomainError raised by a view to a page (or an htmx fragment) with its status."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        if request.path.startswith("/api/"):
+            return None  # the API maps its own errors (config/api.py)
+        template = "core/_error.html" if request.headers.get("HX-Request") else "core/error.html"
+        return render(request, template, {"error": exception}, status=exception.status)

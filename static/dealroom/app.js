@@ -1,0 +1,31 @@
+// Dealroom's own sprinkles. No inline scripts anywhere (CSP); everything hangs off events.
+(function () {
+  "use strict";
+
+  // The live socket (htmx ws extension). On every (re)connect tell the server the last event
+  // this page has seen, so it can send what was missed while the socket was down.
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    var cursor = document.getElementById("live-cursor");
+    var after = cursor ? parseInt(cursor.dataset.cursor || "0", 10) : 0;
+    evt.detail.socketWrapper.send(JSON.stringify({ type: "resume", after: after }));
+    document.documentElement.dataset.live = "open";
+  });
+  document.addEventListener("htmx:wsClose", function () {
+    document.documentElement.dataset.live = "closed";
+  });
+
+  // Live toasts fade out on their own after a while.
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    var stack = document.getElementById("toasts");
+    if (!stack || evt.detail.target !== stack) return;
+    var toast = stack.firstElementChild;
+    if (!toast) return;
+    setTimeout(function () { toast.remove(); }, 8000);
+  });
+
+  // Toast close buttons (Bootstrap's toast plugin needs instances; a click is enough here).
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest(".live-toast .btn-close");
+    if (button) button.closest(".live-toast").remove();
+  });
+})();
