@@ -2,7 +2,10 @@ from .errors import DomainError
 
 
 def add_domain_errors(form, error: DomainError) -> None:
-    """Show a service's field errors on the form that collected the input."""
+    """Show a service's field errors on the form that collected the input. "Not found" and
+    "not allowed" are not input problems: they propagate to the error page (403/404)."""
+    if error.status in (403, 404):
+        raise error
     placed = False
     for field, message in error.fields.items():
         if field in form.fields and message:

@@ -283,8 +283,6 @@ def teams(request, actor):
             messages.success(request, _("Team created."))
             return redirect("teams", slug=actor.workspace.slug)
         except DomainError as e:
-            if e.status in (403, 404):
-                raise
             add_domain_errors(form, e)
     context = {
         "tree": selectors.team_tree(actor=actor),
@@ -310,8 +308,6 @@ def team_edit(request, actor, team_id: int):
             messages.success(request, _("Team saved."))
             return redirect("teams", slug=actor.workspace.slug)
         except DomainError as e:
-            if e.status in (403, 404):
-                raise
             add_domain_errors(form, e)
     return render(
         request,
@@ -373,8 +369,6 @@ def territories(request, actor):
             messages.success(request, _("Territory created."))
             return redirect("territories", slug=actor.workspace.slug)
         except DomainError as e:
-            if e.status in (403, 404):
-                raise
             add_domain_errors(form, e)
     context = {
         "territories": selectors.territory_list(actor=actor),
@@ -396,8 +390,6 @@ def territory_edit(request, actor, territory_id: int):
             messages.success(request, _("Territory saved."))
             return redirect("territories", slug=actor.workspace.slug)
         except DomainError as e:
-            if e.status in (403, 404):
-                raise
             add_domain_errors(form, e)
     return render(
         request,
