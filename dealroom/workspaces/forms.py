@@ -38,6 +38,12 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def clean_password(self):
+        # Checked here as well as in the service so every field's problem shows at once.
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
