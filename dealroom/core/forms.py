@@ -13,3 +13,13 @@ def add_domain_errors(form, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(error.message))
+
+
+def flash_domain_error(request, error: DomainError) -> None:
+    """For one-button actions: an input problem becomes a message on the next page;
+    "not found" and "not allowed" propagate to the error page."""
+    from django.contrib import messages
+
+    if error.status in (403, 404):
+        raise error
+    messages.error(request, str(error.message))

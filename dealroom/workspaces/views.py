@@ -18,7 +18,7 @@ from django.views.i18n import set_language as django_set_language
 
 from dealroom.activity import selectors as activity
 from dealroom.core.errors import DomainError, Throttled
-from dealroom.core.forms import add_domain_errors
+from dealroom.core.forms import add_domain_errors, flash_domain_error
 
 from . import access, selectors, services
 from .forms import (
@@ -167,9 +167,7 @@ def member_role(request, actor, membership_id: int):
         )
         messages.success(request, _("Role changed."))
     except DomainError as e:
-        if e.status == 404:
-            raise
-        messages.error(request, str(e.message))
+        flash_domain_error(request, e)
     return redirect("members", slug=actor.workspace.slug)
 
 
@@ -184,9 +182,7 @@ def member_team(request, actor, membership_id: int):
             )
             messages.success(request, _("Team changed."))
         except DomainError as e:
-            if e.status == 404:
-                raise
-            messages.error(request, str(e.message))
+            flash_domain_error(request, e)
     else:
         messages.error(request, _("Choose a team of this workspace."))
     return redirect("members", slug=actor.workspace.slug)
@@ -203,9 +199,7 @@ def member_active(request, actor, membership_id: int):
             services.member_deactivate(actor=actor, membership_id=membership_id)
         messages.success(request, _("Member reactivated.") if active else _("Member deactivated."))
     except DomainError as e:
-        if e.status == 404:
-            raise
-        messages.error(request, str(e.message))
+        flash_domain_error(request, e)
     return redirect("members", slug=actor.workspace.slug)
 
 
@@ -324,9 +318,7 @@ def team_delete(request, actor, team_id: int):
         services.team_delete(actor=actor, team_id=team_id)
         messages.success(request, _("Team deleted."))
     except DomainError as e:
-        if e.status in (403, 404):
-            raise
-        messages.error(request, str(e.message))
+        flash_domain_error(request, e)
     return redirect("teams", slug=actor.workspace.slug)
 
 
