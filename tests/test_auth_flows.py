@@ -52,12 +52,18 @@ def test_login_throttled_by_email_then_by_ip(world, client, settings):
     assert locked.status_code == 429
     assert "Too many attempts" in locked.content.decode()
     # another e-mail from a fresh IP still works
-    assert post_login(client, world.user("alpha", "admin").email, PASSWORD, ip="10.1.1.1").status_code == 302
+    assert (
+        post_login(client, world.user("alpha", "admin").email, PASSWORD, ip="10.1.1.1").status_code
+        == 302
+    )
     client.logout()
     # IP lock: many e-mails from one IP
     for i in range(3):
         post_login(client, f"spray{i}@x.test", "bad", ip="10.2.2.2")
-    assert post_login(client, world.user("beta", "rep").email, PASSWORD, ip="10.2.2.2").status_code == 429
+    assert (
+        post_login(client, world.user("beta", "rep").email, PASSWORD, ip="10.2.2.2").status_code
+        == 429
+    )
 
 
 def test_login_throttle_window_expires(world, client, settings):
@@ -84,13 +90,15 @@ def _invite(client, world, on_commit, email, role):
     with on_commit(execute=True):
         response = client.post("/w/alpha/members/invite/", {"email": email, "role": role})
     assert response.status_code == 302, response.content.decode()[:2000]
-    link = re.search(r"http://[^\s]+/invite/([\w-]+)/", mail.outbox[-1].body)
+    link = re.search(r"http://[^\s]+/invite/([\w-]+)/", str(mail.outbox[-1].body))
     assert link, mail.outbox[-1].body
     client.logout()
     return link.group(1)
 
 
-def test_invitation_flow_creates_account_and_membership(world, client, invite, django_capture_on_commit_callbacks):
+def test_invitation_flow_creates_account_and_membership(
+    world, client, invite, django_capture_on_commit_callbacks
+):
     token = invite()
     invitation = Invitation.objects.get(email="newbie@alpha.test")
     assert invitation.token_hash != token and token not in invitation.token_hash  # only the hash
@@ -186,11 +194,17 @@ def test_password_reset_flow(world, client):
     unknown = client.post("/accounts/password/reset/", {"email": "ghost@nowhere.test"})
     assert unknown.status_code == 302  # same answer: no hint whether the e-mail exists
     assert len(mail.outbox) == 1
-    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/[^\s]+/)", mail.outbox[0].body).group(1)
+    found = re.search(
+        r"https?://[^/\s]+(/accounts/password/reset/[^\s]+/)", str(mail.outbox[0].body)
+    )
+    assert found
+    path = found.group(1)
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
-    done = client.post(set_url, {"new_password1": "An0ther-g00d-pw", "new_password2": "An0ther-g00d-pw"})
+    done = client.post(
+        set_url, {"new_password1": "An0ther-g00d-pw", "new_password2": "An0ther-g00d-pw"}
+    )
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("An0ther-g00d-pw")

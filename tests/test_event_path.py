@@ -41,7 +41,9 @@ async def connect(user, slug: str) -> WebsocketCommunicator:
 def test_record_writes_event_and_notifications(world):
     admin = world.actor("alpha", "admin")
     rep = world.user("alpha", "rep")
-    event = record(actor=admin, verb="team.created", data={"name": "X"}, notify=[rep.pk, admin.user_id])
+    event = record(
+        actor=admin, verb="team.created", data={"name": "X"}, notify=[rep.pk, admin.user_id]
+    )
     assert event.workspace_id == world.a.pk
     assert event.data["actor_name"] == admin.user.full_name
     # the actor is never notified of their own action
@@ -54,10 +56,9 @@ def test_rolled_back_service_publishes_nothing(world, monkeypatch):
         "dealroom.realtime.publish.event_happened", lambda **kw: published.append(kw)
     )
     admin = world.actor("alpha", "admin")
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.team_create(actor=admin, name="Doomed")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.team_create(actor=admin, name="Doomed")
+        raise RuntimeError("boom")
     assert not ActivityEvent.objects.filter(verb="team.created").exists()
     assert published == []
 
@@ -106,7 +107,7 @@ async def test_committed_event_reaches_connected_socket_and_rollback_does_not():
         actor=admin, membership_id=rep_membership.pk, role="manager"
     )
     html = await comm.receive_from(timeout=3)
-    assert "data-verb=\"member.role_changed\"" in html
+    assert 'data-verb="member.role_changed"' in html
     assert 'id="bell-count"' in html and 'data-unread="1"' in html  # the rep was notified
     assert "live-toast" in html
     await comm.disconnect()
@@ -147,7 +148,8 @@ async def test_socket_refuses_non_members_and_foreign_origin():
 
     comm = await connect(world.user("alpha", "rep"), "alpha")
     comm.scope["headers"] = [
-        h if h[0] != b"origin" else (b"origin", b"https://evil.example") for h in comm.scope["headers"]
+        h if h[0] != b"origin" else (b"origin", b"https://evil.example")
+        for h in comm.scope["headers"]
     ]
     connected, _code = await comm.connect()
     assert not connected

@@ -79,7 +79,10 @@ def test_object_urls_of_other_workspace_are_404(world, client, role, beta_object
         (f"/w/alpha/invitations/{b['invitation'].pk}/revoke/", {}),
         (f"/w/alpha/teams/{b['team'].pk}/", {"name": "pwned"}),
         (f"/w/alpha/teams/{b['team'].pk}/delete/", {}),
-        (f"/w/alpha/territories/{b['territory'].pk}/", {"name": "pwned", "kind": "region", "values": "x"}),
+        (
+            f"/w/alpha/territories/{b['territory'].pk}/",
+            {"name": "pwned", "kind": "region", "values": "x"},
+        ),
         (f"/w/alpha/territories/{b['territory'].pk}/delete/", {}),
     ]
     for url in gets:

@@ -28,11 +28,21 @@ def test_csp_header_forbids_inline_script(client, db):
 
 def test_demo_seed_is_idempotent_and_has_both_sales_modes(db):
     demo.seed()
-    counts = (User.objects.count(), Membership.objects.count(), Team.objects.count(),
-              Territory.objects.count(), ActivityEvent.objects.count())
+    counts = (
+        User.objects.count(),
+        Membership.objects.count(),
+        Team.objects.count(),
+        Territory.objects.count(),
+        ActivityEvent.objects.count(),
+    )
     demo.seed()
-    assert counts == (User.objects.count(), Membership.objects.count(), Team.objects.count(),
-                      Territory.objects.count(), ActivityEvent.objects.count())
+    assert counts == (
+        User.objects.count(),
+        Membership.objects.count(),
+        Team.objects.count(),
+        Territory.objects.count(),
+        ActivityEvent.objects.count(),
+    )
     ws = Workspace.objects.get(slug="demo")
     roles = dict(Membership.objects.filter(workspace=ws).values_list("user__email", "role"))
     assert roles["admin@demo.local"] == "admin"
@@ -49,7 +59,9 @@ def test_token_command_prints_a_working_token(db, client):
     call_command("token", "create", "--email", "cli@x.test", stdout=out)
     secret = out.getvalue().strip()
     assert secret.startswith("drt_") and ApiToken.objects.count() == 1
-    assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret}").json()["email"] == "cli@x.test"
+    assert (
+        client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret}").json()["email"] == "cli@x.test"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,10 +69,14 @@ def test_worker_runs_queued_jobs_from_the_database(settings):
     """With the database queue, the mail job waits for `dealroom worker`, which sends it."""
     from tests.conftest import World
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
     world = World()
     rep = world.member("alpha", "rep")
-    services.member_role_change(actor=world.actor("alpha", "admin"), membership_id=rep.pk, role="manager")
+    services.member_role_change(
+        actor=world.actor("alpha", "admin"), membership_id=rep.pk, role="manager"
+    )
     assert mail.outbox == []  # queued, not sent
     call_command("worker", "--batch")
     assert [m.to for m in mail.outbox] == [[rep.user.email]]
@@ -73,7 +89,9 @@ def test_team_cannot_be_its_own_ancestor(world):
     mid = services.team_create(actor=admin, name="Mid", parent_id=top.pk)
     low = services.team_create(actor=admin, name="Low", parent_id=mid.pk)
     with pytest.raises(Invalid) as err:
-        services.team_update(actor=admin, team_id=top.pk, name="Top", parent_id=low.pk, manager_id=None)
+        services.team_update(
+            actor=admin, team_id=top.pk, name="Top", parent_id=low.pk, manager_id=None
+        )
     assert "parent" in err.value.fields
     assert Team.objects.get(pk=top.pk).parent_id is None
 
@@ -121,14 +139,23 @@ def test_api_errors_are_json_with_fields(world, client):
 
     _t, secret = api_token_create(user=world.user("alpha", "admin"), name="t")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    bad = client.post("/api/w/alpha/invitations", data={"email": "nope", "role": "rep"},
-                      content_type="application/json", **headers)
+    bad = client.post(
+        "/api/w/alpha/invitations",
+        data={"email": "nope", "role": "rep"},
+        content_type="application/json",
+        **headers,
+    )
     assert bad.status_code == 400
     assert bad.json()["code"] == "invalid" and "email" in bad.json()["fields"]
     missing = client.post("/api/w/alpha/teams", data={}, content_type="application/json", **headers)
     assert missing.status_code == 422 and "name" in missing.json()["fields"]
-    zh = client.post("/api/w/alpha/invitations", data={"email": "nope", "role": "rep"},
-                     content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-CN", **headers)
+    zh = client.post(
+        "/api/w/alpha/invitations",
+        data={"email": "nope", "role": "rep"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+        **headers,
+    )
     assert zh.json()["fields"]["email"] != bad.json()["fields"]["email"]  # translated
 
 

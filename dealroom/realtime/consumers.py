@@ -76,6 +76,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """None = this socket lost access and must close; "" = nothing for this actor."""
         if not self._refresh_actor():
             return None
+        assert self.actor is not None
         event = activity.event_get(actor=self.actor, event_id=event_id)
         if event is None:
             return ""
@@ -84,6 +85,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _render_missed(self, after: int) -> str:
         if not self._refresh_actor():
             return ""
+        assert self.actor is not None
         events = activity.event_list_after(actor=self.actor, after=after)
         return self._render(events) if events else ""
 

@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import Role, TerritoryKind
 
 
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail"),
@@ -28,7 +34,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "—")] + [(t.pk, t.name) for t in teams]
+        choice_field(self, "team").choices = [("", "—")] + [(t.pk, t.name) for t in teams]
 
 
 class AcceptInvitationForm(forms.Form):
@@ -60,8 +66,8 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args, teams=(), members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "—")] + [(t.pk, t.name) for t in teams]
-        self.fields["manager"].choices = [("", "—")] + [(m.pk, str(m.user)) for m in members]
+        choice_field(self, "parent").choices = [("", "—")] + [(t.pk, t.name) for t in teams]
+        choice_field(self, "manager").choices = [("", "—")] + [(m.pk, str(m.user)) for m in members]
 
 
 class MemberTeamForm(forms.Form):
@@ -69,7 +75,7 @@ class MemberTeamForm(forms.Form):
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "—")] + [(t.pk, t.name) for t in teams]
+        choice_field(self, "team").choices = [("", "—")] + [(t.pk, t.name) for t in teams]
 
 
 class TerritoryForm(forms.Form):
@@ -84,7 +90,7 @@ class TerritoryForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = [(m.pk, str(m.user)) for m in members]
+        choice_field(self, "members").choices = [(m.pk, str(m.user)) for m in members]
 
     def value_list(self) -> list[str]:
         raw = self.cleaned_data.get("values", "")

@@ -406,7 +406,7 @@ def _team_fields(actor: Actor, team: Team | None, name: str, parent_id, manager_
         errors["name"] = _("Enter a name.")
     elif (
         Team.objects.filter(workspace_id=actor.workspace_id, name=name)
-        .exclude(pk=team.pk if team else None)
+        .exclude(pk=team.pk if team else 0)
         .exists()
     ):
         errors["name"] = _("A team with this name already exists.")
@@ -480,7 +480,7 @@ def _territory_fields(actor, territory, name, kind, values, member_ids) -> dict:
         errors["name"] = _("Enter a name.")
     elif (
         Territory.objects.filter(workspace_id=actor.workspace_id, name=name)
-        .exclude(pk=territory.pk if territory else None)
+        .exclude(pk=territory.pk if territory else 0)
         .exists()
     ):
         errors["name"] = _("A territory with this name already exists.")
