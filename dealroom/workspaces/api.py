@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from dealroom.core.errors import Forbidden, Invalid
@@ -83,7 +83,7 @@ def invitation_create(request, slug: str, payload: InvitationIn):
         team_id=payload.team_id,
         language=getattr(request, "LANGUAGE_CODE", ""),
     )
-    return 201, inv
+    return Status(201, inv)
 
 
 @router.post("/w/{slug}/invitations/{invitation_id}/revoke", response=InvitationOut)
@@ -100,7 +100,7 @@ def team_list(request, slug: str):
 @router.post("/w/{slug}/teams", response={201: TeamOut})
 def team_create(request, slug: str, payload: TeamIn):
     team = services.team_create(actor=actor_for(request, slug), **payload.dict())
-    return 201, team
+    return Status(201, team)
 
 
 @router.get("/w/{slug}/teams/{team_id}", response=TeamOut)
@@ -116,7 +116,7 @@ def team_update(request, slug: str, team_id: int, payload: TeamIn):
 @router.delete("/w/{slug}/teams/{team_id}", response={204: None})
 def team_delete(request, slug: str, team_id: int):
     services.team_delete(actor=actor_for(request, slug), team_id=team_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/w/{slug}/territories", response=list[TerritoryOut])
@@ -128,7 +128,7 @@ def territory_list(request, slug: str):
 @router.post("/w/{slug}/territories", response={201: TerritoryOut})
 def territory_create(request, slug: str, payload: TerritoryIn):
     territory = services.territory_create(actor=actor_for(request, slug), **payload.dict())
-    return 201, territory
+    return Status(201, territory)
 
 
 @router.get("/w/{slug}/territories/{territory_id}", response=TerritoryOut)
@@ -146,4 +146,4 @@ def territory_update(request, slug: str, territory_id: int, payload: TerritoryIn
 @router.delete("/w/{slug}/territories/{territory_id}", response={204: None})
 def territory_delete(request, slug: str, territory_id: int):
     services.territory_delete(actor=actor_for(request, slug), territory_id=territory_id)
-    return 204, None
+    return Status(204, None)
