@@ -23,7 +23,7 @@ test: setup chromium
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 setup: $(VENV)/.installed vendor messages
-	$(BIN)/dealroom migrate --noinput
+	$(BIN)/dealroom migrate --noinput -v 0
 
 $(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 is needed (see .python-version; pyenv install 3.12.1)")'
@@ -48,8 +48,7 @@ vendor: node_modules/.installed
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq gettext >/dev/null; }
-	cd dealroom && ../$(BIN)/dealroom compilemessages --ignore=.venv -v 0
-	$(BIN)/dealroom compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=dealroom
+	$(BIN)/dealroom compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 # Browser tests drive Debian's chromium; install it when missing and we may.
 chromium:
