@@ -38,6 +38,11 @@ async def connect(user, slug: str) -> WebsocketCommunicator:
     return comm
 
 
+async def announce(comm, after: int = 10**9, has=("#activity-feed",)) -> None:
+    """What app.js sends on open: the last event seen and the live targets the page has."""
+    await comm.send_to(text_data=json.dumps({"type": "resume", "after": after, "has": list(has)}))
+
+
 def test_record_writes_event_and_notifications(world):
     admin = world.actor("alpha", "admin")
     rep = world.user("alpha", "rep")
@@ -90,6 +95,7 @@ async def test_committed_event_reaches_connected_socket_and_rollback_does_not():
     comm = await connect(rep_user, "alpha")
     connected, _ = await comm.connect()
     assert connected
+    await announce(comm)
 
     def rolled_back():
         try:
@@ -125,6 +131,7 @@ async def test_socket_only_sends_what_its_actor_may_see():
     other_ws = await connect(world.user("beta", "admin"), "beta")
     for comm in (rep, manager, other_ws):
         assert (await comm.connect())[0]
+        await announce(comm)
 
     await sync_to_async(services.member_invite)(
         actor=admin, email="new@person.test", role="rep", send_email=False
@@ -171,7 +178,7 @@ async def test_reconnecting_socket_gets_missed_events():
 
     comm = await connect(world.user("alpha", "rep"), "alpha")
     assert (await comm.connect())[0]
-    await comm.send_to(text_data=json.dumps({"type": "resume", "after": cursor}))
+    await announce(comm, after=cursor)
     html = await comm.receive_from(timeout=3)
     assert "Missed one" in html and "Missed two" in html and "Seen" not in html
     await comm.disconnect()
@@ -190,3 +197,23 @@ async def test_deactivated_member_socket_is_closed():
     output = await comm.receive_output(timeout=3)
     assert output["type"] == "websocket.close"
     await asyncio.sleep(0)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_sends_only_swaps_the_page_can_place():
+    """A page without a feed gets the bell but no feed items (no orphan swaps)."""
+    from tests.conftest import World
+
+    world = await sync_to_async(World)()
+    admin = world.actor("alpha", "admin")
+    rep = world.member("alpha", "rep")
+    comm = await connect(rep.user, "alpha")
+    assert (await comm.connect())[0]
+    await announce(comm, has=())
+    await sync_to_async(services.member_role_change)(
+        actor=admin, membership_id=rep.pk, role="manager"
+    )
+    html = await comm.receive_from(timeout=3)
+    assert 'id="bell-count"' in html and "live-toast" in html
+    assert "#activity-feed" not in html
+    await comm.disconnect()

@@ -18,11 +18,14 @@ from dealroom.workspaces.selectors import member_for_user
 from .groups import workspace_group
 
 CLOSE_NOT_FOUND = 4404
+# Swap targets only some pages have; every workspace page has the bell, toasts and cursor.
+OPTIONAL_TARGETS = {"#activity-feed", "#activity-empty", ".bell-value"}
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
     actor: Member | None = None
     group: str = ""
+    targets: frozenset[str] = frozenset()
 
     async def connect(self):
         user = self.scope.get("user")
@@ -48,6 +51,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except (ValueError, TypeError, AttributeError):
             return
         if message.get("type") == "resume" and after >= 0:
+            has = message.get("has")
+            if isinstance(has, list):
+                self.targets = frozenset(t for t in has if t in OPTIONAL_TARGETS)
             html = await database_sync_to_async(self._render_missed)(after)
             if html:
                 await self.send(text_data=html)
@@ -101,6 +107,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     "unread_count": activity.notification_unread_count(actor=self.actor),
                     "live_cursor": events[-1].pk,
                     "current_workspace": self.actor.workspace,
+                    "targets": self.targets,
                 },
             )
 

@@ -7,7 +7,11 @@
   document.addEventListener("htmx:wsOpen", function (evt) {
     var cursor = document.getElementById("live-cursor");
     var after = cursor ? parseInt(cursor.dataset.cursor || "0", 10) : 0;
-    evt.detail.socketWrapper.send(JSON.stringify({ type: "resume", after: after }));
+    // Tell the server which live targets this page has, so it only sends swaps that land.
+    var has = ["#activity-feed", "#activity-empty", ".bell-value"].filter(function (sel) {
+      return document.querySelector(sel) !== null;
+    });
+    evt.detail.socketWrapper.send(JSON.stringify({ type: "resume", after: after, has: has }));
     document.documentElement.dataset.live = "open";
   });
   document.addEventListener("htmx:wsClose", function () {
