@@ -184,3 +184,18 @@ def test_workspace_switcher_lists_only_my_workspaces(world, client):
     assert 'data-testid="switch-beta"' in page
     client.force_login(world.user("alpha", "manager"))
     assert 'data-testid="switch-beta"' not in client.get("/w/alpha/").content.decode()
+
+
+def test_django_admin_for_staff_only(world, client):
+    client.force_login(world.user("alpha", "admin"))  # workspace admin, not staff
+    assert client.get("/admin/").status_code == 302
+    staff = world.user("alpha", "admin")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    for url in [
+        "/admin/",
+        "/admin/workspaces/user/",
+        "/admin/workspaces/membership/",
+        "/admin/activity/activityevent/",
+    ]:
+        assert client.get(url).status_code == 200, url
