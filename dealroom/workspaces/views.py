@@ -34,7 +34,7 @@ from .forms import (
     WorkspaceForm,
 )
 from .guards import member_view
-from .models import Role
+from .models import Role, User
 from .services import InvitationState
 
 
@@ -243,8 +243,7 @@ def invite_accept(request, token: str):
         "invitation": invitation,
         "form": form,
         "wrong_user": user is not None and user.email.lower() != invitation.email,
-        "account_exists": user is None
-        and services.User.objects.filter(email=invitation.email).exists(),
+        "account_exists": user is None and User.objects.filter(email=invitation.email).exists(),
     }
     return render(
         request, "workspaces/invite_accept.html", context, status=400 if form.errors else 200

@@ -1,4 +1,4 @@
-"""All writes to workspaces, people, teams and territories. Each service: check access →
+"""Writes to workspaces, invitations, members, teams and territories. Each service: check access →
 validate → write → activity.record → return."""
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from django.utils.translation import gettext as _
 from dealroom.activity.models import Audience
 from dealroom.activity.services import record
 from dealroom.core.actors import Actor, Member
-from dealroom.core.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
+from dealroom.core.errors import Conflict, Forbidden, Invalid, NotFound
 from dealroom.core.tokens import new_token, token_hash
 from dealroom.realtime.publish import close_user_sockets
 
-from . import access
-from .models import (
-    ApiToken,
+from .. import access
+from ..models import (
     Invitation,
-    LoginFailure,
     Membership,
     Role,
     Team,
@@ -416,7 +414,7 @@ def _team_fields(actor: Actor, team: Team | None, name: str, parent_id, manager_
         if parent is None:
             errors["parent"] = _("Choose a team of this workspace.")
         elif team is not None:
-            from .selectors import subtree_team_ids
+            from ..selectors import subtree_team_ids
 
             if parent.pk in subtree_team_ids(actor.workspace_id, {team.pk}):
                 errors["parent"] = _("A team cannot be placed under itself or its own sub-team.")
@@ -550,86 +548,3 @@ def territory_delete(*, actor: Actor, territory_id: int) -> None:
         raise NotFound()
     record(actor=actor, verb="territory.deleted", target=territory, data={"name": territory.name})
     territory.delete()
-
-
-# -- the user's own account ------------------------------------------------------------------
-
-
-@transaction.atomic
-def user_last_workspace_set(*, actor: Member) -> None:
-    if actor.user.last_workspace_id != actor.workspace_id:
-        User.objects.filter(pk=actor.user_id).update(last_workspace_id=actor.workspace_id)
-
-
-@transaction.atomic
-def user_language_set(*, user: User, language: str) -> None:
-    if language not in dict(settings.LANGUAGES):
-        raise Invalid(fields={"language": _("Choose a supported language.")})
-    User.objects.filter(pk=user.pk).update(language=language)
-
-
-@transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the secret, which is shown once and never stored."""
-    name = (name or "").strip() or _("API token")
-    secret = "drt_" + new_token()
-    token = ApiToken.objects.create(
-        user=user, name=name[:80], prefix=secret[4:12], key_hash=token_hash(secret)
-    )
-    return token, secret
-
-
-@transaction.atomic
-def api_token_revoke(*, user: User, token_id: int) -> None:
-    if not ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    ):
-        raise NotFound()
-
-
-def api_token_authenticate(secret: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=token_hash(secret or ""), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
-
-
-# -- login throttling ------------------------------------------------------------------------
-
-
-def _recent_failures(field: str, value: str) -> int:
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    return LoginFailure.objects.filter(**{field: value, "at__gte": since}).count()
-
-
-def login_throttle_check(*, email: str, ip: str) -> None:
-    """Raise Throttled when the e-mail or the IP failed too often in the window."""
-    limit = settings.LOGIN_FAILURE_LIMIT
-    email = (email or "").strip().lower()
-    if (email and _recent_failures("email", email) >= limit) or (
-        ip and _recent_failures("ip", ip) >= limit
-    ):
-        raise Throttled()
-
-
-@transaction.atomic
-def login_failure_record(*, email: str, ip: str) -> None:
-    LoginFailure.objects.create(email=(email or "").strip().lower()[:254], ip=ip or "")
-    # Keep the table small: rows older than the window no longer count.
-    cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 6)
-    LoginFailure.objects.filter(at__lt=cutoff).delete()
-
-
-@transaction.atomic
-def user_profile_update(*, user: User, full_name: str) -> User:
-    full_name = (full_name or "").strip()
-    if not full_name:
-        raise Invalid(fields={"full_name": _("Enter your name.")})
-    User.objects.filter(pk=user.pk).update(full_name=full_name[:150])
-    user.full_name = full_name[:150]
-    return user

@@ -1,0 +1,99 @@
+"""Writes a user makes to their own account (profile, language, API tokens) and the
+login throttle. No workspace actor: these belong to the person, not to a workspace."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealroom.core.actors import Member
+from dealroom.core.errors import Invalid, NotFound, Throttled
+from dealroom.core.tokens import new_token, token_hash
+
+from ..models import ApiToken, LoginFailure, User
+
+# -- the user's own account ------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_last_workspace_set(*, actor: Member) -> None:
+    if actor.user.last_workspace_id != actor.workspace_id:
+        User.objects.filter(pk=actor.user_id).update(last_workspace_id=actor.workspace_id)
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise Invalid(fields={"language": _("Choose a supported language.")})
+    User.objects.filter(pk=user.pk).update(language=language)
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the secret, which is shown once and never stored."""
+    name = (name or "").strip() or _("API token")
+    secret = "drt_" + new_token()
+    token = ApiToken.objects.create(
+        user=user, name=name[:80], prefix=secret[4:12], key_hash=token_hash(secret)
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    if not ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ):
+        raise NotFound()
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(secret or ""), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+# -- login throttling ------------------------------------------------------------------------
+
+
+def _recent_failures(field: str, value: str) -> int:
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    return LoginFailure.objects.filter(**{field: value, "at__gte": since}).count()
+
+
+def login_throttle_check(*, email: str, ip: str) -> None:
+    """Raise Throttled when the e-mail or the IP failed too often in the window."""
+    limit = settings.LOGIN_FAILURE_LIMIT
+    email = (email or "").strip().lower()
+    if (email and _recent_failures("email", email) >= limit) or (
+        ip and _recent_failures("ip", ip) >= limit
+    ):
+        raise Throttled()
+
+
+@transaction.atomic
+def login_failure_record(*, email: str, ip: str) -> None:
+    LoginFailure.objects.create(email=(email or "").strip().lower()[:254], ip=ip or "")
+    # Keep the table small: rows older than the window no longer count.
+    cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 6)
+    LoginFailure.objects.filter(at__lt=cutoff).delete()
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str) -> User:
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise Invalid(fields={"full_name": _("Enter your name.")})
+    User.objects.filter(pk=user.pk).update(full_name=full_name[:150])
+    user.full_name = full_name[:150]
+    return user
