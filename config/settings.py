@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dealroom.core",
     "dealroom.workspaces",
+    "dealroom.customers",
     "dealroom.activity",
     "dealroom.realtime",
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealroom.core.actors import Actor, Guest, Member, System
@@ -11,6 +12,7 @@ class Audience(models.TextChoices):
     WORKSPACE = "workspace", _("Everyone in the workspace")
     MANAGERS = "managers", _("Admins and managers")
     ADMINS = "admins", _("Admins")
+    RECORD = "record", _("Everyone who may see the record")
 
 
 class ActivityEventQuerySet(models.QuerySet["ActivityEvent"]):
@@ -18,12 +20,17 @@ class ActivityEventQuerySet(models.QuerySet["ActivityEvent"]):
         if isinstance(actor, System):
             return self.filter(workspace_id=actor.workspace_id)
         if isinstance(actor, Member):
+            from . import targets
+
             qs = self.filter(workspace_id=actor.workspace_id)
             if actor.is_admin:
                 return qs
+            audiences = [Audience.WORKSPACE]
             if actor.is_manager:
-                return qs.exclude(audience=Audience.ADMINS)
-            return qs.filter(audience=Audience.WORKSPACE)
+                audiences.append(Audience.MANAGERS)
+            return qs.filter(
+                Q(audience__in=audiences) | Q(audience=Audience.RECORD) & targets.visible_q(actor)
+            )
         if isinstance(actor, Guest):
             return self.none()  # room events shared with guests arrive with the rooms issue
         return self.none()

@@ -4,6 +4,7 @@ from django.db.models import Max
 
 from dealroom.core.actors import Actor, Member
 
+from . import targets
 from .models import ActivityEvent, Notification
 
 PAGE_SIZE = 30
@@ -14,22 +15,35 @@ def event_list(*, actor: Actor, before: int | None = None, limit: int = PAGE_SIZ
     qs = ActivityEvent.objects.visible_to(actor).select_related("actor_user")
     if before:
         qs = qs.filter(pk__lt=before)
-    return list(qs.order_by("-id")[:limit])
+    return targets.redact(actor, list(qs.order_by("-id")[:limit]))
+
+
+def event_list_for_target(
+    *, actor: Actor, target_type: str, target_id: int, before: int | None = None, limit=PAGE_SIZE
+):
+    """A record's timeline, newest first. The caller has checked the actor sees the record."""
+    qs = ActivityEvent.objects.visible_to(actor).filter(
+        target_type=target_type, target_id=target_id
+    )
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return targets.redact(actor, list(qs.select_related("actor_user").order_by("-id")[:limit]))
 
 
 def event_list_after(*, actor: Actor, after: int, limit: int = 100):
     """Events a reconnecting client missed, oldest first."""
     qs = ActivityEvent.objects.visible_to(actor).filter(pk__gt=after).order_by("id")
-    return list(qs.select_related("actor_user")[:limit])
+    return targets.redact(actor, list(qs.select_related("actor_user")[:limit]))
 
 
 def event_get(*, actor: Actor, event_id: int) -> ActivityEvent | None:
-    return (
+    event = (
         ActivityEvent.objects.visible_to(actor)
         .select_related("actor_user")
         .filter(pk=event_id)
         .first()
     )
+    return targets.redact(actor, [event])[0] if event else None
 
 
 def live_cursor(*, actor: Actor) -> int:
@@ -48,9 +62,13 @@ def notification_unread_count(*, actor: Actor) -> int:
 
 def notification_list(*, actor: Actor, limit: int = PAGE_SIZE, before: int | None = None):
     qs = Notification.objects.visible_to(actor).select_related("event", "event__actor_user")
+    # A notification about a record the reader no longer sees is not shown.
+    qs = qs.filter(event__in=ActivityEvent.objects.visible_to(actor))
     if before:
         qs = qs.filter(pk__lt=before)
-    return list(qs.order_by("-id")[:limit])
+    notifications = list(qs.order_by("-id")[:limit])
+    targets.redact(actor, [n.event for n in notifications])
+    return notifications
 
 
 def notified_event_ids(*, actor: Actor, event_ids: list[int]) -> set[int]:

@@ -9,5 +9,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args, batch, **options):
+        from dealroom.core.periodic import ensure_scheduled
+
         extra = ["--batch"] if batch else []
+        if not batch:
+            ensure_scheduled()
         call_command("db_worker", "--no-startup-delay", *extra)

@@ -1,0 +1,310 @@
+"""Scoped reads of customer data. Every query starts at `visible_to(actor)`; filters and
+sorting only ever touch fields the actor may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from dealroom.activity.selectors import event_list_for_target
+from dealroom.core.actors import Actor, Member
+from dealroom.core.errors import NotFound
+from dealroom.workspaces.models import Membership
+
+from . import search
+from .fields import Field, fields_for
+from .models import (
+    OPEN_LEAD_STATUSES,
+    Account,
+    AccountContact,
+    Collaborator,
+    Contact,
+    CustomField,
+    DisqualifyReason,
+    FieldPermission,
+    Lead,
+    ObjectType,
+    SavedView,
+)
+from .visibility import MODELS, settings_for
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_SORT = {"account": "name", "contact": "full_name", "lead": "-updated_at"}
+RELATED = {
+    "account": ["owner__user", "parent"],
+    "contact": ["owner__user"],
+    "lead": ["owner__user", "referred_by", "disqualify_reason"],
+}
+
+
+def record_get(*, actor: Actor, object_type: str, record_id) -> object:
+    model = MODELS.get(object_type)  # type: ignore[call-overload]
+    if model is None:
+        raise NotFound()
+    try:
+        record_id = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    record = (
+        model.objects.visible_to(actor)
+        .select_related(*RELATED[object_type])
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None:
+        raise NotFound()
+    return record
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ListQuery:
+    """A list page's filters, sort and page, parsed from the query string against the
+    fields the actor may see. Filters on anything else are dropped, and said so."""
+
+    object_type: str
+    q: str = ""
+    owner: str = ""  # "", "me", "pool", or a membership id
+    archived: bool = False
+    filters: dict[str, str] = field(default_factory=dict)  # field name -> value
+    sort: str = ""
+    page: int = 1
+    per_page: int = 25
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, actor: Actor, object_type: str, params) -> ListQuery:
+        fields = {f.name: f for f in fields_for(actor, object_type)}
+        query = cls(object_type=object_type)
+        query.q = (params.get("q") or "").strip()[:100]
+        query.owner = (params.get("owner") or "").strip()
+        query.archived = params.get("archived") == "1"
+        for key, value in params.items():
+            value = (value or "").strip() if isinstance(value, str) else value
+            if not key.startswith("f.") or value in ("", None):
+                continue
+            name = key.removeprefix("f.")
+            base = name.removesuffix("__min").removesuffix("__max")
+            if base not in fields or not fields[base].filterable:
+                query.errors.append(_("You cannot filter on “%(field)s”.") % {"field": base})
+                continue
+            query.filters[name] = str(value)[:200]
+        sort = params.get("sort") or DEFAULT_SORT[object_type]
+        if sort.lstrip("-") in fields and fields[sort.lstrip("-")].sortable:
+            query.sort = sort
+        else:
+            query.sort = DEFAULT_SORT[object_type]
+        try:
+            query.page = max(1, int(params.get("page") or 1))
+        except ValueError:
+            query.page = 1
+        try:
+            per_page = int(params.get("per_page") or 25)
+        except ValueError:
+            per_page = 25
+        query.per_page = per_page if per_page in PAGE_SIZES else 25
+        return query
+
+
+def _filter_q(f: Field, name: str, value: str) -> Q | None:
+    """One filter → a Q, or None when the value does not fit the field."""
+    path = name.removesuffix("__min").removesuffix("__max")
+    column = path.replace("custom.", "custom__", 1)
+    bound = "gte" if name.endswith("__min") else "lte" if name.endswith("__max") else ""
+    if f.kind in ("number", "money"):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return Q(**{f"{column}__{bound or 'exact'}": number})
+    if f.kind in ("date", "datetime"):
+        return Q(
+            **{f"{column}__{'date__' if f.kind == 'datetime' else ''}{bound or 'exact'}": value}
+        )
+    if f.kind in ("choice", "user", "reason", "owner"):
+        return Q(**{column: value})
+    if f.kind == "account":
+        return Q(**{f"{column}__name__icontains": value})
+    # text, lists (phones, e-mails, tags, multiple choice): a substring of the stored text
+    return Q(**{f"{column}__icontains": value})
+
+
+def record_list(*, actor: Actor, query: ListQuery):
+    """The filtered, sorted queryset (not yet paged)."""
+    object_type = query.object_type
+    model = MODELS[ObjectType(object_type)]
+    qs = model.objects.visible_to(actor).select_related(*RELATED[object_type])
+    qs = qs.filter(archived_at__isnull=not query.archived)
+    fields = {f.name: f for f in fields_for(actor, object_type)}
+    if query.q:
+        terms = search.query_terms(query.q)
+        if terms:
+            ids = search.matching_ids(actor=actor, object_type=object_type, terms=terms)
+            qs = qs.filter(pk__in=ids)
+    if query.owner == "me" and isinstance(actor, Member):
+        qs = qs.filter(owner=actor.membership)
+    elif query.owner == "pool":
+        qs = qs.filter(owner__isnull=True)
+    elif query.owner.isdigit():
+        qs = qs.filter(owner_id=int(query.owner))
+    for name, value in query.filters.items():
+        f = fields[name.removesuffix("__min").removesuffix("__max")]
+        q = _filter_q(f, name, value)
+        if q is None:
+            query.errors.append(
+                _("“%(value)s” does not fit “%(field)s”.") % {"value": value, "field": f.label}
+            )
+            continue
+        qs = qs.filter(q)
+    sort = query.sort.replace("custom.", "custom__", 1)
+    return qs.order_by(sort, "-pk" if sort.startswith("-") else "pk")
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    number: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def record_page(*, actor: Actor, query: ListQuery) -> Page:
+    qs = record_list(actor=actor, query=query)
+    total = qs.count()
+    number = min(query.page, max(1, -(-total // query.per_page)))
+    start = (number - 1) * query.per_page
+    return Page(list(qs[start : start + query.per_page]), total, number, query.per_page)
+
+
+def member_names(*, actor: Actor) -> dict[int, str]:
+    """Membership id → name, for showing "member" custom fields (one query)."""
+    return dict(Membership.objects.visible_to(actor).values_list("pk", "user__full_name"))
+
+
+def saved_view_list(*, actor: Actor, object_type: str):
+    if not isinstance(actor, Member):
+        return SavedView.objects.none()
+    return SavedView.objects.filter(member=actor.membership, object_type=object_type)
+
+
+# -- detail ----------------------------------------------------------------------------------
+
+
+def account_contacts(*, actor: Actor, account: Account):
+    """The account's contacts with their role there (only contacts the actor sees)."""
+    return list(
+        AccountContact.objects.filter(
+            account=account, contact__in=Contact.objects.visible_to(actor)
+        )
+        .select_related("contact")
+        .order_by("contact__full_name")
+    )
+
+
+def contact_accounts(*, actor: Actor, contact: Contact):
+    return list(
+        AccountContact.objects.filter(
+            contact=contact, account__in=Account.objects.visible_to(actor)
+        )
+        .select_related("account")
+        .order_by("account__name")
+    )
+
+
+def account_children(*, actor: Actor, account: Account, limit: int = 50):
+    return list(Account.objects.visible_to(actor).filter(parent=account).order_by("name")[:limit])
+
+
+def account_leads(*, actor: Actor, account: Account, limit: int = 20):
+    """Leads converted into or referred by the account."""
+    return list(
+        Lead.objects.visible_to(actor)
+        .filter(Q(converted_account=account) | Q(referred_by=account))
+        .order_by("-pk")[:limit]
+    )
+
+
+def collaborator_list(*, actor: Actor, object_type: str, record) -> list[Collaborator]:
+    return list(
+        Collaborator.objects.filter(
+            workspace_id=actor.workspace_id, object_type=object_type, object_id=record.pk
+        ).select_related("member__user")
+    )
+
+
+def timeline(*, actor: Actor, record, before: int | None = None):
+    return event_list_for_target(
+        actor=actor, target_type=record._meta.label_lower, target_id=record.pk, before=before
+    )
+
+
+# -- the lead pool ---------------------------------------------------------------------------
+
+
+def open_lead_count(*, actor: Member) -> int:
+    return Lead.objects.filter(
+        workspace_id=actor.workspace_id, owner=actor.membership, status__in=OPEN_LEAD_STATUSES
+    ).count()
+
+
+def claim_limit(*, actor: Actor) -> int:
+    return settings_for(actor.workspace_id).lead_claim_limit
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def custom_field_list(*, actor: Actor, object_type: str | None = None, active_only=False):
+    qs = CustomField.objects.visible_to(actor)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def custom_field_get(*, actor: Actor, field_id) -> CustomField:
+    cf = CustomField.objects.visible_to(actor).filter(pk=field_id).first()
+    if cf is None:
+        raise NotFound()
+    return cf
+
+
+def field_permission_map(*, actor: Actor) -> dict[tuple[str, str, str], str]:
+    """(object type, field, role) → access, for the admin's permission grid."""
+    return {
+        (p.object_type, p.field, p.role): p.access
+        for p in FieldPermission.objects.visible_to(actor)
+    }
+
+
+def disqualify_reason_list(*, actor: Actor, active_only: bool = True):
+    qs = DisqualifyReason.objects.visible_to(actor)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def account_choices(*, actor: Actor, query: str = "", limit: int = 20):
+    """Accounts to pick from (parent, referral, conversion): visible, not archived."""
+    qs = Account.objects.visible_to(actor).filter(archived_at__isnull=True)
+    if query:
+        ids = search.matching_ids(
+            actor=actor, object_type="account", terms=search.query_terms(query)
+        )
+        qs = qs.filter(pk__in=ids)
+    return list(qs.order_by("name")[:limit])

@@ -1,0 +1,220 @@
+"""The one place that decides who sees which customer record and which of its fields.
+
+A member sees a record when they are an admin, when the workspace lets everyone see all
+customers, or when they own it, manage its owner (team tree), collaborate on it, or work a
+territory it falls in. Contacts are also seen through any visible account they belong to;
+unowned leads (the pool) are seen by every member. Field permissions hide fields or make
+them read-only per role; pages, forms, API, search, export and the timeline all ask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from dealroom.core.actors import Actor, Member, System
+
+from .models import (
+    Account,
+    AccountContact,
+    Collaborator,
+    CollaboratorLevel,
+    Contact,
+    CustomerSettings,
+    FieldAccess,
+    FieldPermission,
+    Lead,
+    ObjectType,
+)
+
+MODELS = {ObjectType.ACCOUNT: Account, ObjectType.CONTACT: Contact, ObjectType.LEAD: Lead}
+TERRITORY_FIELDS = {ObjectType.ACCOUNT: True, ObjectType.LEAD: True, ObjectType.CONTACT: False}
+_CACHE = "_customer_cache"
+
+
+def _cache(actor: Member) -> dict:
+    """Per-actor memo: an actor lives for one request or one socket message."""
+    return actor.membership.__dict__.setdefault(_CACHE, {})
+
+
+def settings_for(workspace_id: int) -> CustomerSettings:
+    return CustomerSettings.objects.filter(workspace_id=workspace_id).first() or CustomerSettings(
+        workspace_id=workspace_id
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    sees_all: bool
+    owner_ids: frozenset[int]  # memberships whose records the actor sees: self + managed
+    territories: tuple[tuple[str, tuple[str, ...]], ...]  # (field, values)
+
+
+def scope_for(actor: Member) -> Scope:
+    cache = _cache(actor)
+    if "scope" not in cache:
+        from dealroom.workspaces.models import Territory
+
+        sees_all = actor.is_admin or settings_for(actor.workspace_id).reps_see_all
+        owner_ids: frozenset[int] = frozenset()
+        territories: dict[str, set[str]] = {}
+        if not sees_all:
+            owner_ids = _owner_ids(actor)
+            for kind, values in Territory.objects.filter(
+                workspace_id=actor.workspace_id, members=actor.membership
+            ).values_list("kind", "values"):
+                territories.setdefault(kind, set()).update(v for v in values if v)
+        cache["scope"] = Scope(
+            sees_all=sees_all,
+            owner_ids=owner_ids,
+            territories=tuple((k, tuple(sorted(v))) for k, v in sorted(territories.items())),
+        )
+    return cache["scope"]
+
+
+def _collaborating(actor: Member, object_type: str, levels: Iterable[str] | None = None):
+    qs = Collaborator.objects.filter(member_id=actor.membership.pk, object_type=object_type)
+    if levels is not None:
+        qs = qs.filter(level__in=list(levels))
+    return qs.values("object_id")
+
+
+def record_q(actor: Member, object_type: str) -> Q:
+    """The filter for records of `object_type` the actor sees (when not seeing all)."""
+    scope = scope_for(actor)
+    q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=_collaborating(actor, object_type))
+    if TERRITORY_FIELDS[ObjectType(object_type)]:
+        for field, values in scope.territories:
+            q |= Q(**{f"{field}__in": values})
+    if object_type == ObjectType.CONTACT:
+        accounts = Account.objects.visible_to(actor).values("pk")
+        q |= Q(pk__in=AccountContact.objects.filter(account_id__in=accounts).values("contact_id"))
+    if object_type == ObjectType.LEAD:
+        q |= Q(owner__isnull=True)
+    return q
+
+
+def can_edit(actor: Actor, record) -> bool:
+    """Edit a record: admins; the owner and managers above them; edit collaborators."""
+    if isinstance(actor, System):
+        return True
+    if not isinstance(actor, Member) or not actor.can_write:
+        return False
+    if record.workspace_id != actor.workspace_id:
+        return False
+    if actor.is_admin:
+        return True
+    if record.owner_id is not None and record.owner_id in _owner_ids(actor):
+        return True
+    object_type = object_type_of(record)
+    return Collaborator.objects.filter(
+        member_id=actor.membership.pk,
+        object_type=object_type,
+        object_id=record.pk,
+        level=CollaboratorLevel.EDIT,
+    ).exists()
+
+
+def _owner_ids(actor: Member) -> frozenset[int]:
+    cache = _cache(actor)
+    if "owner_ids" not in cache:
+        from dealroom.workspaces.selectors import managed_member_ids
+
+        cache["owner_ids"] = frozenset(managed_member_ids(actor=actor))
+    return cache["owner_ids"]
+
+
+def can_manage(actor: Actor, record) -> bool:
+    """Change owner and collaborators: admins, the owner and managers above the owner."""
+    if isinstance(actor, System):
+        return True
+    if not isinstance(actor, Member) or not actor.can_write:
+        return False
+    return actor.is_admin or (record.owner_id is not None and record.owner_id in _owner_ids(actor))
+
+
+def object_type_of(record) -> str:
+    for object_type, model in MODELS.items():
+        if isinstance(record, model):
+            return str(object_type)
+    raise TypeError(record)
+
+
+# -- field permissions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    hidden: frozenset[str] = frozenset()
+    readonly: frozenset[str] = frozenset()
+
+    def can_see(self, field: str) -> bool:
+        return field not in self.hidden
+
+    def can_edit(self, field: str) -> bool:
+        return field not in self.hidden and field not in self.readonly
+
+
+NO_RULES = FieldRules()
+
+
+def field_rules(actor: Actor, object_type: str) -> FieldRules:
+    """What the actor's role may not see or change on `object_type` (one query per actor)."""
+    if isinstance(actor, System):
+        return NO_RULES
+    if not isinstance(actor, Member):
+        return FieldRules(hidden=frozenset({"*"}))
+    if actor.is_admin:
+        return NO_RULES
+    cache = _cache(actor)
+    if "fields" not in cache:
+        rules: dict[str, dict[str, set[str]]] = {}
+        for obj, field, access in FieldPermission.objects.filter(
+            workspace_id=actor.workspace_id, role=actor.role
+        ).values_list("object_type", "field", "access"):
+            kind = "hidden" if access == FieldAccess.HIDDEN else "readonly"
+            rules.setdefault(obj, {"hidden": set(), "readonly": set()})[kind].add(field)
+        cache["fields"] = {
+            obj: FieldRules(hidden=frozenset(r["hidden"]), readonly=frozenset(r["readonly"]))
+            for obj, r in rules.items()
+        }
+    return cache["fields"].get(object_type, NO_RULES)
+
+
+def forget(actor: Actor) -> None:
+    """Drop the memo (after the actor's own settings or permissions changed)."""
+    if isinstance(actor, Member):
+        actor.membership.__dict__.pop(_CACHE, None)
+
+
+# -- the activity app asks these about events on customer records ----------------------------
+
+
+def visible_ids_for(object_type: str):
+    model = MODELS[ObjectType(object_type)]
+
+    def visible_ids(actor: Actor):
+        if isinstance(actor, Member) and scope_for(actor).sees_all:
+            return None  # every record of the workspace: no filter needed
+        return model.objects.visible_to(actor).values("pk")
+
+    return visible_ids
+
+
+def redactor_for(object_type: str):
+    def redact(actor: Actor, data: dict) -> dict:
+        """Take hidden fields out of an event's data (changes and field snapshots)."""
+        rules = field_rules(actor, object_type)
+        if not rules.hidden:
+            return data
+        data = dict(data)
+        if "changes" in data:
+            data["changes"] = [c for c in data["changes"] if rules.can_see(c.get("field", ""))]
+        for field in list(data.get("fields", {})):
+            if not rules.can_see(field):
+                data["fields"] = {k: v for k, v in data["fields"].items() if k != field}
+        return data
+
+    return redact
