@@ -84,8 +84,120 @@ MESSAGES: dict[str, Callable[[dict], str]] = {
 }
 
 
+def _kind(noun: str) -> str:
+    return {"account": _("account"), "contact": _("contact"), "lead": _("lead")}.get(noun, noun)
+
+
+def _level(code: str) -> str:
+    return {"follow": _("follower"), "view": _("viewer"), "edit": _("editor")}.get(code, code)
+
+
+# Customer records: one sentence per action, the kind of record named in the reader's language.
+RECORD_MESSAGES: dict[str, Callable[[dict, str], str]] = {
+    "created": lambda d, k: (
+        _("%(actor)s created the %(kind)s %(name)s")
+        % {"actor": _someone(d), "kind": k, "name": d.get("name", "")}
+    ),
+    "updated": lambda d, k: (
+        _("%(actor)s updated the %(kind)s %(name)s")
+        % {"actor": _someone(d), "kind": k, "name": d.get("name", "")}
+    ),
+    "archived": lambda d, k: (
+        _("%(actor)s archived the %(kind)s %(name)s")
+        % {"actor": _someone(d), "kind": k, "name": d.get("name", "")}
+    ),
+    "restored": lambda d, k: (
+        _("%(actor)s restored the %(kind)s %(name)s")
+        % {"actor": _someone(d), "kind": k, "name": d.get("name", "")}
+    ),
+    "deleted": lambda d, k: (
+        _("%(actor)s deleted the %(kind)s %(name)s")
+        % {"actor": _someone(d), "kind": k, "name": d.get("name", "")}
+    ),
+    "owner_changed": lambda d, k: (
+        _("%(actor)s gave the %(kind)s %(name)s to %(new)s (was %(old)s)")
+        % {
+            "actor": _someone(d),
+            "kind": k,
+            "name": d.get("name", ""),
+            "new": d.get("new_owner", ""),
+            "old": d.get("old_owner") or "—",
+        }
+    ),
+    "collaborator_set": lambda d, k: (
+        _("%(actor)s made %(member)s a %(level)s of %(name)s")
+        % {
+            "actor": _someone(d),
+            "member": d.get("member_name", ""),
+            "level": _level(d.get("level", "")),
+            "name": d.get("name", ""),
+        }
+    ),
+    "collaborator_removed": lambda d, k: (
+        _("%(actor)s removed %(member)s's access to %(name)s")
+        % {"actor": _someone(d), "member": d.get("member_name", ""), "name": d.get("name", "")}
+    ),
+    "contact_linked": lambda d, k: (
+        _("%(actor)s added %(contact)s to %(name)s")
+        % {"actor": _someone(d), "contact": d.get("contact_name", ""), "name": d.get("name", "")}
+    ),
+    "contact_unlinked": lambda d, k: (
+        _("%(actor)s removed %(contact)s from %(name)s")
+        % {"actor": _someone(d), "contact": d.get("contact_name", ""), "name": d.get("name", "")}
+    ),
+    "claimed": lambda d, k: (
+        _("%(actor)s claimed the lead %(name)s from the pool")
+        % {"actor": _someone(d), "name": d.get("name", "")}
+    ),
+    "released": lambda d, k: (
+        _("%(actor)s returned the lead %(name)s to the pool")
+        % {"actor": _someone(d), "name": d.get("name", "")}
+    ),
+    "returned_to_pool": lambda d, k: (
+        _("The lead %(name)s went back to the pool: %(owner)s had not touched it for %(days)s days")
+        % {"name": d.get("name", ""), "owner": d.get("old_owner", ""), "days": d.get("days", "")}
+    ),
+    "disqualified": lambda d, k: (
+        _("%(actor)s disqualified the lead %(name)s: %(reason)s")
+        % {"actor": _someone(d), "name": d.get("name", ""), "reason": d.get("reason", "")}
+    ),
+    "converted": lambda d, k: (
+        _("%(actor)s converted the lead %(name)s into %(account)s")
+        % {"actor": _someone(d), "name": d.get("name", ""), "account": d.get("account_name", "")}
+    ),
+}
+
+MESSAGES.update(
+    {
+        "note.added": lambda d: (
+            _("%(actor)s added a note to %(name)s")
+            % {"actor": _someone(d), "name": d.get("name", "")}
+        ),
+        "custom_field.created": lambda d: (
+            _("%(actor)s added the field %(label)s")
+            % {"actor": _someone(d), "label": d.get("label", "")}
+        ),
+        "custom_field.updated": lambda d: (
+            _("%(actor)s changed the field %(label)s")
+            % {"actor": _someone(d), "label": d.get("label", "")}
+        ),
+        "field_permission.changed": lambda d: (
+            _("%(actor)s changed who may see the field %(field)s")
+            % {"actor": _someone(d), "field": d.get("field", "")}
+        ),
+        "customer_settings.changed": lambda d: (
+            _("%(actor)s changed the customer settings") % {"actor": _someone(d)}
+        ),
+    }
+)
+
+
 def describe(event: ActivityEvent) -> str:
     render = MESSAGES.get(event.verb)
-    if render is None:
-        return event.verb
-    return render(event.data or {})
+    if render is not None:
+        return render(event.data or {})
+    noun, _dot, action = event.verb.partition(".")
+    record_render = RECORD_MESSAGES.get(action)
+    if noun in ("account", "contact", "lead") and record_render is not None:
+        return record_render(event.data or {}, _kind(noun))
+    return event.verb

@@ -68,7 +68,7 @@ CREATED = Field("created_at", _("created"), "datetime", editable=False, sortable
 UPDATED = Field("updated_at", _("updated"), "datetime", editable=False, column=True, sortable=True)
 
 
-def _standard(object_type: str) -> list[Field]:
+def standard_fields(object_type: str) -> list[Field]:
     if object_type == ObjectType.ACCOUNT:
         return [
             Field(
@@ -175,7 +175,7 @@ def custom_fields(workspace_id: int, object_type: str, actor: Actor | None = Non
 
 def all_fields(workspace_id: int, object_type: str, actor: Actor | None = None) -> list[Field]:
     """Every field of the object, hidden ones included (for admins configuring permissions)."""
-    return _standard(object_type) + [
+    return standard_fields(object_type) + [
         custom_field(cf) for cf in custom_fields(workspace_id, object_type, actor)
     ]
 
@@ -201,7 +201,9 @@ ROLE_CHOICES = _choices(ContactRole)
 def value_of(record, field: Field):
     if field.is_custom:
         return record.custom.get(field.name.removeprefix("custom."))
-    if field.kind in ("account", "owner", "reason"):
+    if field.kind == "owner":
+        return record.owner.user.full_name if record.owner_id else ""
+    if field.kind in ("account", "reason"):
         related = getattr(record, field.name)
         return str(related) if related is not None else ""
     return getattr(record, field.name)

@@ -10,6 +10,13 @@ ICONS = {
     "invitation": ("ti-mail", "azure"),
     "team": ("ti-sitemap", "purple"),
     "territory": ("ti-map-2", "orange"),
+    "account": ("ti-building", "indigo"),
+    "contact": ("ti-address-book", "teal"),
+    "lead": ("ti-target-arrow", "yellow"),
+    "note": ("ti-notes", "lime"),
+    "custom_field": ("ti-forms", "secondary"),
+    "field_permission": ("ti-lock", "red"),
+    "customer_settings": ("ti-adjustments", "secondary"),
 }
 
 

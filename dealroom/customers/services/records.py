@@ -149,9 +149,9 @@ def clean_input(*, actor: Actor, object_type: str, data: dict, record=None) -> d
         values[name] = value
     if record is None:
         for field in fields.values():
-            if field.required and field.editable and field.name not in values:
-                if rules.can_edit(field.name):
-                    errors.setdefault(field.name, _("This field is required."))
+            missing = field.required and field.editable and field.name not in values
+            if missing and rules.can_edit(field.name):
+                errors.setdefault(field.name, _("This field is required."))
     if object_type == ObjectType.ACCOUNT:
         _check_kind_change(record, values, errors)
     if refused:
