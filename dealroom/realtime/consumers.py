@@ -5,6 +5,7 @@ page renders (htmx out-of-band swaps). Nothing it was not allowed to see ever le
 from __future__ import annotations
 
 import json
+import re
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,6 +21,8 @@ from .groups import workspace_group
 CLOSE_NOT_FOUND = 4404
 # Swap targets only some pages have; every workspace page has the bell, toasts and cursor.
 OPTIONAL_TARGETS = {"#activity-feed", "#activity-empty", ".bell-value"}
+# A record's timeline: "#timeline-<app_label>-<model>-<id>" (an event's target names it).
+TIMELINE_TARGET = re.compile(r"#timeline-[a-z_]+-[a-z_]+-\d+")
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -53,7 +56,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if message.get("type") == "resume" and after >= 0:
             has = message.get("has")
             if isinstance(has, list):
-                self.targets = frozenset(t for t in has if t in OPTIONAL_TARGETS)
+                self.targets = frozenset(
+                    t
+                    for t in has[:20]
+                    if isinstance(t, str)
+                    and (t in OPTIONAL_TARGETS or TIMELINE_TARGET.fullmatch(t))
+                )
             html = await database_sync_to_async(self._render_missed)(after)
             if html:
                 await self.send(text_data=html)

@@ -112,6 +112,10 @@ def seed(stdout=None) -> Workspace:
         )
         services.territory_create(actor=actor, name=name, kind=kind, values=values, member_ids=ids)
 
+    from dealroom.customers import demo as customers_demo
+
+    customers_demo.seed(ws, actor)
+
     # A second, small workspace so the switcher has somewhere to go.
     if not Workspace.objects.filter(slug="demo-renewals").exists():
         services.workspace_create(owner=admin, name="续费团队 Renewals Team", slug="demo-renewals")

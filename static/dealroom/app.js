@@ -11,6 +11,10 @@
     var has = ["#activity-feed", "#activity-empty", ".bell-value"].filter(function (sel) {
       return document.querySelector(sel) !== null;
     });
+    // A record's timeline (customer detail pages) takes that record's events live.
+    document.querySelectorAll("[data-live-timeline]").forEach(function (el) {
+      has.push("#" + el.id);
+    });
     evt.detail.socketWrapper.send(JSON.stringify({ type: "resume", after: after, has: has }));
     document.documentElement.dataset.live = "open";
   });

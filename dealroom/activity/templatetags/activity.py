@@ -33,3 +33,11 @@ def verb_icon(verb: str) -> str:
 @register.filter
 def verb_color(verb: str) -> str:
     return ICONS.get(verb.split(".")[0], ("ti-point", "secondary"))[1]
+
+
+@register.filter
+def timeline_target(event) -> str:
+    """The id of the timeline on the page of the event's target (see realtime.consumers)."""
+    if not event.target_type or event.target_id is None:
+        return ""
+    return f"#timeline-{event.target_type.replace('.', '-')}-{event.target_id}"
