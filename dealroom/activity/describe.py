@@ -89,7 +89,7 @@ def _kind(noun: str) -> str:
 
 
 def _level(code: str) -> str:
-    return {"follow": _("follower"), "view": _("viewer"), "edit": _("editor")}.get(code, code)
+    return {"follow": _("follow"), "view": _("view"), "edit": _("edit")}.get(code, code)
 
 
 # Customer records: one sentence per action, the kind of record named in the reader's language.
@@ -125,7 +125,7 @@ RECORD_MESSAGES: dict[str, Callable[[dict, str], str]] = {
         }
     ),
     "collaborator_set": lambda d, k: (
-        _("%(actor)s made %(member)s a %(level)s of %(name)s")
+        _("%(actor)s gave %(member)s “%(level)s” access to %(name)s")
         % {
             "actor": _someone(d),
             "member": d.get("member_name", ""),
