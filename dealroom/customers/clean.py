@@ -4,7 +4,7 @@ which field is wrong and why. Used by the services only."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -116,7 +116,7 @@ def number(value, field: Field) -> int | float | None:
     if abs(parsed) >= Decimal(10) ** 13:
         raise ValueError(_("This number is too large."))
     if field.kind == "money":
-        parsed = parsed.quantize(Decimal("0.01"))
+        parsed = parsed.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
 
 

@@ -296,14 +296,14 @@ def seed(ws: Workspace, admin: Member) -> None:
     )
 
     accounts: dict[str, Account] = {}
-    for email, data, parent in ACCOUNTS:
-        data = dict(data)
+    for email, account_data, parent in ACCOUNTS:
+        fields: dict[str, object] = dict(account_data)
         if parent:
-            data["parent"] = accounts[parent].pk
-        actor = admin if "credit_terms" in data else _actor(ws, email)
+            fields["parent"] = accounts[parent].pk
+        actor = admin if "credit_terms" in fields else _actor(ws, email)
         owner = Membership.objects.get(workspace=ws, user__email=email).pk
-        accounts[data["name"]] = services.record_create(
-            actor=actor, object_type="account", data=data, owner_id=owner
+        accounts[str(fields["name"])] = services.record_create(
+            actor=actor, object_type="account", data=fields, owner_id=owner
         )
     for email, data, account, role in CONTACTS:
         actor = _actor(ws, email)
@@ -313,8 +313,8 @@ def seed(ws: Workspace, admin: Member) -> None:
         )
     manager = _actor(ws, "manager@demo.local")
     for email, data in LEADS:
-        owner = "" if not email else Membership.objects.get(workspace=ws, user__email=email).pk
-        services.record_create(actor=manager, object_type="lead", data=data, owner_id=owner)
+        lead_owner = "" if not email else Membership.objects.get(workspace=ws, user__email=email).pk
+        services.record_create(actor=manager, object_type="lead", data=data, owner_id=lead_owner)
 
     rep1 = _actor(ws, "rep1@demo.local")
     saic = accounts["上海汽车集团股份有限公司"]

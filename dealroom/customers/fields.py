@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -28,7 +29,7 @@ from .visibility import field_rules
 @dataclass(frozen=True)
 class Field:
     name: str  # attribute name, or "custom.<key>"
-    label: str
+    label: Any  # a str or a lazy translation
     kind: str  # text | longtext | choice | tags | phones | emails | url | owner | account
     #            | reason | datetime | number | money | date | multi_choice | user | status
     choices: tuple[tuple[str, str], ...] = ()

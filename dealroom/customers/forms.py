@@ -3,6 +3,8 @@ read-only one is shown disabled. Forms only collect input; services validate and
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -92,21 +94,26 @@ class RecordForm(forms.Form):
         return standard, custom
 
 
-class OwnerForm(forms.Form):
+class ChoicesForm(forms.Form):
+    def _choices(self, name: str, choices) -> None:
+        cast(forms.ChoiceField, self.fields[name]).choices = choices
+
+
+class OwnerForm(ChoicesForm):
     owner = forms.ChoiceField(label=_("Owner"))
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = list(members)
+        self._choices("owner", list(members))
 
 
-class CollaboratorForm(forms.Form):
+class CollaboratorForm(ChoicesForm):
     member = forms.ChoiceField(label=_("Member"))
     level = forms.ChoiceField(label=_("Access"), choices=CollaboratorLevel.choices)
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = list(members)
+        self._choices("member", list(members))
 
 
 class NoteForm(forms.Form):
@@ -115,26 +122,26 @@ class NoteForm(forms.Form):
     )
 
 
-class LinkContactForm(forms.Form):
+class LinkContactForm(ChoicesForm):
     contact = forms.ChoiceField(label=_("Contact"))
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, contacts=(), roles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].choices = list(contacts)
-        self.fields["role"].choices = [(str(r), ContactRole(r).label) for r in roles]
+        self._choices("contact", list(contacts))
+        self._choices("role", [(str(r), ContactRole(r).label) for r in roles])
 
 
-class DisqualifyForm(forms.Form):
+class DisqualifyForm(ChoicesForm):
     reason = forms.ChoiceField(label=_("Reason"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, reasons=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "—"), *[(r.pk, r.name) for r in reasons]]
+        self._choices("reason", [("", "—"), *[(r.pk, r.name) for r in reasons]])
 
 
-class ConvertForm(forms.Form):
+class ConvertForm(ChoicesForm):
     account = forms.ChoiceField(
         label=_("Account"),
         required=False,
@@ -148,8 +155,8 @@ class ConvertForm(forms.Form):
 
     def __init__(self, *args, accounts=(), contacts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [("", _("New account")), *accounts]
-        self.fields["contact"].choices = [("", _("New contact")), *contacts]
+        self._choices("account", [("", _("New account")), *accounts])
+        self._choices("contact", [("", _("New contact")), *contacts])
 
 
 class SavedViewForm(forms.Form):

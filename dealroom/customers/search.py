@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from django.db import transaction
 from pypinyin import Style, lazy_pinyin
@@ -64,13 +65,22 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
 
 
+def _is_suffix(name: str, suffix: str) -> bool:
+    """Chinese legal forms attach to the name; Latin ones are separate words ("Zinc" does
+    not end in "Inc")."""
+    if not name.endswith(suffix) or len(name) <= len(suffix):
+        return False
+    before = name[-len(suffix) - 1]
+    return not suffix[0].isascii() or not (before.isascii() and before.isalnum())
+
+
 def strip_legal_suffix(name: str) -> str:
     name = normalise(name)
     changed = True
     while changed:
         changed = False
         for suffix in LEGAL_SUFFIXES:
-            if name.endswith(suffix) and len(name) > len(suffix):
+            if _is_suffix(name, suffix):
                 stripped = name[: -len(suffix)].rstrip(" ,.")
                 if stripped:
                     name, changed = stripped, True
@@ -194,6 +204,10 @@ def unindex(record) -> None:
 
 def query_terms(query: str) -> list[list[str]]:
     """A query becomes terms; each term is a list of alternative prefixes (all must match)."""
+    compact = re.sub(r"[\s\-().]", "", normalise(query))
+    if re.fullmatch(r"\+?\d{4,}", compact):  # a phone number as people write it
+        digits = compact.lstrip("+")
+        return [[digits[:MAX_TOKEN], "#" + digits[::-1]]]
     text = strip_legal_suffix(query)
     terms: list[list[str]] = []
     for run in _CJK.findall(text):
@@ -212,7 +226,11 @@ def query_terms(query: str) -> list[list[str]]:
     return terms
 
 
-MODELS = {ObjectType.ACCOUNT: Account, ObjectType.CONTACT: Contact, ObjectType.LEAD: Lead}
+MODELS: dict[str, Any] = {
+    ObjectType.ACCOUNT: Account,
+    ObjectType.CONTACT: Contact,
+    ObjectType.LEAD: Lead,
+}
 ORDER = {ObjectType.ACCOUNT: "name", ObjectType.CONTACT: "full_name", ObjectType.LEAD: "-pk"}
 
 

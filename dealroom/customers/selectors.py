@@ -4,6 +4,7 @@ sorting only ever touch fields the actor may see."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -39,7 +40,7 @@ RELATED = {
 }
 
 
-def record_get(*, actor: Actor, object_type: str, record_id) -> object:
+def record_get(*, actor: Actor, object_type: str, record_id) -> Any:
     model = MODELS.get(object_type)  # type: ignore[call-overload]
     if model is None:
         raise NotFound()

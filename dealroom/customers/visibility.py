@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 
@@ -29,7 +30,11 @@ from .models import (
     ObjectType,
 )
 
-MODELS = {ObjectType.ACCOUNT: Account, ObjectType.CONTACT: Contact, ObjectType.LEAD: Lead}
+MODELS: dict[str, Any] = {
+    ObjectType.ACCOUNT: Account,
+    ObjectType.CONTACT: Contact,
+    ObjectType.LEAD: Lead,
+}
 TERRITORY_FIELDS = {ObjectType.ACCOUNT: True, ObjectType.LEAD: True, ObjectType.CONTACT: False}
 _CACHE = "_customer_cache"
 
@@ -131,6 +136,8 @@ def can_manage(actor: Actor, record) -> bool:
     if isinstance(actor, System):
         return True
     if not isinstance(actor, Member) or not actor.can_write:
+        return False
+    if record.workspace_id != actor.workspace_id:
         return False
     return actor.is_admin or (record.owner_id is not None and record.owner_id in _owner_ids(actor))
 

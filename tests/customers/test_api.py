@@ -40,7 +40,7 @@ class Api:
         return f"/api/w/{self.slug}/{path.lstrip('/')}"
 
     def get(self, path: str, params: dict | None = None):
-        return self.client.get(self.url(path), params or {}, **self.headers)
+        return self.client.get(self.url(path), params or {}, **self.headers)  # type: ignore[arg-type]
 
     def _send(self, method: str, path: str, body=None):
         send = getattr(self.client, method)
@@ -97,6 +97,7 @@ def test_crud(api, cx, object_type, auth):
     rep = api("rep", auth)
     plural = PLURAL[object_type]
     body, stored, change = SAMPLES[object_type]
+    assert isinstance(stored, dict)
 
     created = rep.post(plural, body)
     assert created.status_code == 201, created.json()

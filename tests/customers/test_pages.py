@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -32,7 +34,8 @@ def test_list_create_detail_edit(cx, rep_client, object_type):
         data["kind"] = "company"
     r = rep_client.post(url(f"{object_type}_create"), data)
     assert r.status_code == 302, r.content.decode()[:3000]
-    record = {"account": Account, "contact": Contact, "lead": Lead}[object_type].objects.get()
+    model: Any = {"account": Account, "contact": Contact, "lead": Lead}[object_type]
+    record = model.objects.get()
     r = rep_client.get(url(f"{object_type}_detail", record.pk))
     assert r.status_code == 200
     assert "王小明" in r.content.decode()

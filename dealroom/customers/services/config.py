@@ -145,11 +145,19 @@ def field_permission_set(
         raise Invalid(fields={"role": _("Admins always see every field.")})
     if access not in ("", *FieldAccess.values):
         raise Invalid(fields={"access": _("Choose visible, read-only or hidden.")})
-    key = {"workspace_id": actor.workspace_id, "object_type": object_type, "field": field}
-    if access:
-        FieldPermission.objects.update_or_create(**key, role=role, defaults={"access": access})
-    else:
-        FieldPermission.objects.filter(**key, role=role).delete()
+    existing = FieldPermission.objects.filter(
+        workspace_id=actor.workspace_id, object_type=object_type, field=field, role=role
+    )
+    if not access:
+        existing.delete()
+    elif not existing.update(access=access):
+        FieldPermission.objects.create(
+            workspace_id=actor.workspace_id,
+            object_type=object_type,
+            field=field,
+            role=role,
+            access=access,
+        )
     visibility.forget(actor)
     record_event(
         actor=actor,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealroom.core.actors import Actor, Member, System
-from dealroom.core.errors import Conflict, Invalid
+from dealroom.core.errors import Conflict, Invalid, NotFound
 
 from .. import visibility
 from ..models import (
@@ -40,7 +40,15 @@ def _lead(actor: Actor, lead_id) -> Lead:
 def lead_claim(*, actor: Member, lead_id) -> Lead:
     """A member takes an unowned lead from the pool, within the workspace's limit."""
     _require(isinstance(actor, Member) and actor.can_write)
-    lead = _lead(actor, lead_id)
+    lead = Lead.objects.visible_to(actor).filter(pk=lead_id).first()
+    if lead is None:
+        # Claimed by someone whose leads the actor does not see: the pool page they claimed
+        # from was out of date. Say so rather than "not found" (nothing else is revealed).
+        if Lead.objects.filter(
+            workspace_id=actor.workspace_id, pk=lead_id, owner__isnull=False
+        ).exists():
+            raise Conflict(_("Someone else has already claimed this lead."))
+        raise NotFound()
     if lead.owner_id is not None or not lead.is_open:
         raise Conflict(_("Someone else has already claimed this lead."))
     limit = visibility.settings_for(actor.workspace_id).lead_claim_limit

@@ -4,6 +4,8 @@ accounts. Each service: check access → validate → write → activity.record 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,7 +41,7 @@ def model_for(object_type: str):
         raise NotFound() from None
 
 
-def record_get_for_write(*, actor: Actor, object_type: str, record_id) -> object:
+def record_get_for_write(*, actor: Actor, object_type: str, record_id) -> Any:
     """The record if the actor can see it (else 404, the same as "does not exist")."""
     record = model_for(object_type).objects.visible_to(actor).filter(pk=record_id).first()
     if record is None:
@@ -132,6 +134,11 @@ def clean_input(*, actor: Actor, object_type: str, data: dict, record=None) -> d
         field = fields.get(name)
         if field is None or not field.editable:
             errors[name] = _("There is no such field, or it cannot be set here.")
+            continue
+        if not rules.can_see(name):
+            # Refused whatever the value: accepting the current one silently would let the
+            # actor find a hidden value by trying.
+            refused[name] = _("You may not change this field.")
             continue
         try:
             value = _convert(actor, object_type, field, raw, record)
@@ -249,18 +256,18 @@ def _require_writer(actor: Actor) -> None:
     _require(not isinstance(actor, Member) or actor.can_write)
 
 
-def _owner(actor: Actor, owner_id) -> Membership:
+def _owner(actor: Actor, owner_id, field: str = "owner") -> Membership:
     try:
         member_id = int(owner_id)
     except (TypeError, ValueError):
-        raise Invalid(fields={"owner": _("Choose a member of this workspace.")}) from None
+        raise Invalid(fields={field: _("Choose a member of this workspace.")}) from None
     owner = (
         Membership.objects.select_related("user")
         .filter(pk=member_id, workspace_id=actor.workspace_id, is_active=True)
         .first()
     )
     if owner is None:
-        raise Invalid(fields={"owner": _("Choose a member of this workspace.")})
+        raise Invalid(fields={field: _("Choose a member of this workspace.")})
     return owner
 
 
@@ -347,8 +354,11 @@ def _save_versioned(actor: Actor, object_type: str, record, version: int, names)
         .update(**columns, version=F("version") + 1, updated_at=now)
     )
     if not updated:
+        # Read what the other editor changed before marking the transaction for rollback
+        # (no query may run after that).
+        error = _conflict(actor, object_type, record, version)
         transaction.set_rollback(True)
-        raise _conflict(actor, object_type, record, version)
+        raise error
     record.version = version + 1
     record.updated_at = now
 
@@ -467,7 +477,7 @@ def collaborator_set(*, actor: Actor, object_type: str, record_id, member_id, le
     _require(visibility.can_manage(actor, record))
     if level not in CollaboratorLevel.values:
         raise Invalid(fields={"level": _("Choose follow, view or edit.")})
-    member = _owner(actor, member_id)
+    member = _owner(actor, member_id, field="member")
     if member.pk == record.owner_id:
         raise Invalid(fields={"member": _("The owner already has full access.")})
     Collaborator.objects.update_or_create(
