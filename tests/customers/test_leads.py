@@ -64,6 +64,7 @@ def test_claim_from_the_pool(cx):
     lead.refresh_from_db()
     assert lead.owner_id == rep.membership.pk
     assert lead.version == 2
+    assert lead.last_touched_at is not None
     assert lead.last_touched_at > timezone.now() - timedelta(minutes=1)
     assert verbs(lead) == ["lead.created", "lead.claimed"]
     # out of the pool: the other rep no longer sees it, the claimer's manager does
