@@ -303,9 +303,10 @@ def disqualify_reason_list(*, actor: Actor, active_only: bool = True):
 def account_choices(*, actor: Actor, query: str = "", limit: int = 20):
     """Accounts to pick from (parent, referral, conversion): visible, not archived."""
     qs = Account.objects.visible_to(actor).filter(archived_at__isnull=True)
-    if query:
-        ids = search.matching_ids(
-            actor=actor, object_type="account", terms=search.query_terms(query)
-        )
+    terms = search.query_terms(query) if query else []
+    if terms:
+        ids = search.matching_ids(actor=actor, object_type="account", terms=terms)
         qs = qs.filter(pk__in=ids)
+    elif query:
+        return []  # nothing searchable was typed (one Latin letter, punctuation)
     return list(qs.order_by("name")[:limit])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +69,7 @@ def lead_claim(*, actor: Member, lead_id) -> Lead:
     now = timezone.now()
     # Conditional update: of two people claiming at once, exactly one wins.
     won = Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(
-        owner=actor.membership, last_touched_at=now, updated_at=now, version=lead.version + 1
+        owner=actor.membership, last_touched_at=now, updated_at=now, version=F("version") + 1
     )
     if not won:
         raise Conflict(_("Someone else has already claimed this lead."))
