@@ -124,6 +124,7 @@ def _record_routes(object_type: str) -> None:
         return {
             "items": [record_out(actor, object_type, r) for r in page.rows],
             "total": page.total,
+            "total_exact": page.exact,
             "page": page.number,
             "per_page": page.per_page,
             "errors": query.errors,

@@ -93,7 +93,8 @@ RECORD_OUT = {t: _record_model(t, RecordOut, "Out") for t in ObjectType.values}
 
 class RecordPage(BaseModel):
     items: list[RecordOut]
-    total: int
+    total: int = Field(description="Matching records, counted up to 1000.")
+    total_exact: bool = Field(description="False when there are more than `total`.")
     page: int
     per_page: int
     errors: list[str] = Field(

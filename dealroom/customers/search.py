@@ -18,6 +18,8 @@ import unicodedata
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat
 from pypinyin import Style, lazy_pinyin
 
 from dealroom.core.actors import Actor
@@ -231,7 +233,10 @@ MODELS: dict[str, Any] = {
     ObjectType.CONTACT: Contact,
     ObjectType.LEAD: Lead,
 }
-ORDER = {ObjectType.ACCOUNT: "name", ObjectType.CONTACT: "full_name", ObjectType.LEAD: "-pk"}
+# Results are few; sort them by an expression no index serves, so the planner starts from the
+# token index instead of walking the name index and probing tokens row by row (which the
+# PostgreSQL planner otherwise picks for "ORDER BY name LIMIT 8": 200+ ms at 200k contacts).
+ORDER = {ObjectType.ACCOUNT: "name", ObjectType.CONTACT: "full_name", ObjectType.LEAD: "full_name"}
 
 
 def matching_ids(*, actor: Actor, object_type: str, terms: list[list[str]]):
@@ -262,6 +267,8 @@ def search(*, actor: Actor, query: str, object_types=None, limit: int = 8) -> di
         if object_type == ObjectType.LEAD:
             qs = qs.select_related("owner__user")
         out[str(object_type)] = list(
-            qs.filter(archived_at__isnull=True).order_by(ORDER[object_type])[:limit]
+            qs.filter(archived_at__isnull=True).order_by(
+                Concat(ORDER[object_type], Value("")), "pk"
+            )[:limit]
         )
     return out

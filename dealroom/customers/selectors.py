@@ -167,30 +167,47 @@ def record_list(*, actor: Actor, query: ListQuery):
 
 @dataclass
 class Page:
+    """One page of a list. Totals are counted up to COUNT_CAP only: an exact count of a large
+    filtered, visibility-scoped set costs more than the page itself (benchmarks/customers.py),
+    and "more than 1,000" is what a person needs to know."""
+
     rows: list
     total: int
+    exact: bool
     number: int
     per_page: int
+    has_next: bool
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
+    def pages(self) -> int | None:
+        return max(1, -(-self.total // self.per_page)) if self.exact else None
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
 
+COUNT_CAP = 1000
+
+
 def record_page(*, actor: Actor, query: ListQuery) -> Page:
     qs = record_list(actor=actor, query=query)
-    total = qs.count()
-    number = min(query.page, max(1, -(-total // query.per_page)))
+    counted = qs.order_by()[: COUNT_CAP + 1].count()
+    exact = counted <= COUNT_CAP
+    number = query.page
+    if exact:
+        number = min(number, max(1, -(-counted // query.per_page)))
     start = (number - 1) * query.per_page
-    return Page(list(qs[start : start + query.per_page]), total, number, query.per_page)
+    rows = list(qs[start : start + query.per_page + 1])  # one more: is there a next page?
+    has_next = len(rows) > query.per_page
+    return Page(
+        rows[: query.per_page],
+        min(counted, COUNT_CAP),
+        exact,
+        number,
+        query.per_page,
+        has_next,
+    )
 
 
 def member_names(*, actor: Actor) -> dict[int, str]:
