@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from dealroom.core.actors import Actor, Member
 
@@ -23,7 +23,7 @@ from .models import (
     LeadStatus,
     ObjectType,
 )
-from .visibility import field_rules
+from .visibility import account_visible, field_rules
 
 
 @dataclass(frozen=True)
@@ -199,12 +199,21 @@ def restrictable_fields(workspace_id: int, object_type: str) -> list[Field]:
 ROLE_CHOICES = _choices(ContactRole)
 
 
-def value_of(record, field: Field):
+def value_of(record, field: Field, *, actor: Actor):
+    """A field's value as `actor` may read it. A referenced account (parent, referred by)
+    is named only to those who may see that account."""
     if field.is_custom:
         return record.custom.get(field.name.removeprefix("custom."))
     if field.kind == "owner":
         return record.owner.user.full_name if record.owner_id else ""
-    if field.kind in ("account", "reason"):
+    if field.kind == "account":
+        account_id = getattr(record, f"{field.name}_id")
+        if account_id is None:
+            return ""
+        if not account_visible(actor, account_id):
+            return gettext("(an account you cannot see)")
+        return str(getattr(record, field.name))
+    if field.kind == "reason":
         related = getattr(record, field.name)
         return str(related) if related is not None else ""
     return getattr(record, field.name)
@@ -212,4 +221,4 @@ def value_of(record, field: Field):
 
 def values_for(actor: Actor, object_type: str, record) -> list[tuple[Field, object]]:
     """(field, value) pairs of one record that the actor may see."""
-    return [(f, value_of(record, f)) for f in fields_for(actor, object_type)]
+    return [(f, value_of(record, f, actor=actor)) for f in fields_for(actor, object_type)]

@@ -44,8 +44,10 @@ def _form_field(f: Field, members, accounts) -> forms.Field:
     return forms.CharField(**common)
 
 
-def _initial(f: Field, record):
-    value = value_of(record, f) if f.kind != "account" else getattr(record, f.name + "_id")
+def _initial(f: Field, record, actor: Actor):
+    if f.kind == "account":
+        return getattr(record, f.name + "_id")
+    value = value_of(record, f, actor=actor)
     if isinstance(value, list) and f.kind != "multi_choice":
         return ", ".join(str(v) for v in value)
     return value
@@ -73,7 +75,7 @@ class RecordForm(forms.Form):
                 field.disabled = True
                 field.help_text = _("You cannot change this field.")
             if record is not None:
-                field.initial = _initial(f, record)
+                field.initial = _initial(f, record, actor)
             self.fields[f.name] = field
             self.catalogue[f.name] = f
         if record is not None:

@@ -47,7 +47,8 @@ def _account_options(actor, record=None, field: str = "") -> list[tuple[str, str
     options = [(str(a.pk), a.name) for a in selectors.account_choices(actor=actor, limit=50)]
     current = getattr(record, field, None) if record is not None and field else None
     if current is not None and str(current.pk) not in dict(options):
-        options.insert(0, (str(current.pk), current.name))
+        name = current.name if visibility.account_visible(actor, current.pk) else "—"
+        options.insert(0, (str(current.pk), name))
     return options
 
 
@@ -76,7 +77,7 @@ def record_list(request, actor, object_type: str, pool: bool = False):
     fields = fields_for(actor, object_type)
     columns = [f for f in fields if f.column]
     names = selectors.member_names(actor=actor) if any(f.kind == "user" for f in columns) else {}
-    rows = [(r, [_cell(f, r, names) for f in columns]) for r in page.rows]
+    rows = [(r, [_cell(actor, f, r, names) for f in columns]) for r in page.rows]
     context = {
         "object_type": object_type,
         "plural": PLURAL[object_type],
@@ -100,8 +101,8 @@ def record_list(request, actor, object_type: str, pool: bool = False):
     return render(request, template, context)
 
 
-def _cell(f, record, names):
-    value = value_of(record, f)
+def _cell(actor, f, record, names):
+    value = value_of(record, f, actor=actor)
     if f.kind == "user":
         value = names.get(value, "")
     return f.display(value) if f.kind != "datetime" else value
@@ -132,15 +133,17 @@ def record_export(request, actor, object_type: str):
         yield "\ufeff"  # Excel opens UTF-8 (Chinese) correctly only with a BOM
         yield writer.writerow(["id", *[str(f.label) for f in fields]])
         for record in rows.iterator(chunk_size=2000):
-            yield writer.writerow([record.pk, *[_export_cell(f, record, names) for f in fields]])
+            yield writer.writerow(
+                [record.pk, *[_export_cell(actor, f, record, names) for f in fields]]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{PLURAL[object_type]}.csv"'
     return response
 
 
-def _export_cell(f, record, names) -> str:
-    value = value_of(record, f)
+def _export_cell(actor, f, record, names) -> str:
+    value = value_of(record, f, actor=actor)
     if f.kind == "user":
         value = names.get(value, "")
     if f.kind == "datetime" and value:
@@ -241,11 +244,13 @@ def _detail_context(actor, object_type: str, record, **forms) -> dict:
         "plural": PLURAL[object_type],
         "record": record,
         "values": [
-            (f, _cell(f, record, names))
+            (f, _cell(actor, f, record, names))
             for f in fields
             if f.name not in ("owner",) and f.kind != "longtext"
         ],
-        "long_values": [(f, value_of(record, f)) for f in fields if f.kind == "longtext"],
+        "long_values": [
+            (f, value_of(record, f, actor=actor)) for f in fields if f.kind == "longtext"
+        ],
         "owner_visible": any(f.name == "owner" for f in fields),
         "can_edit": visibility.can_edit(actor, record),
         "can_manage": can_manage,
@@ -267,6 +272,9 @@ def _detail_context(actor, object_type: str, record, **forms) -> dict:
     if object_type == ObjectType.ACCOUNT:
         context["links"] = selectors.account_contacts(actor=actor, account=record)
         context["children"] = selectors.account_children(actor=actor, account=record)
+        context["parent_visible"] = bool(record.parent_id) and visibility.account_visible(
+            actor, record.parent_id
+        )
         context["leads"] = selectors.account_leads(actor=actor, account=record)
         if context["can_edit"]:
             context["link_form"] = forms.get("link_form") or LinkContactForm(

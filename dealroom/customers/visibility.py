@@ -118,6 +118,20 @@ def _via_account(scope: Scope, actor: Member) -> Q:
     return via
 
 
+def account_visible(actor: Actor, account_id: int) -> bool:
+    """Whether the actor may see one account (memoised: a page names the same few)."""
+    if isinstance(actor, System):
+        return True
+    if not isinstance(actor, Member):
+        return False
+    if scope_for(actor).sees_all:
+        return True
+    seen = _cache(actor).setdefault("accounts", {})
+    if account_id not in seen:
+        seen[account_id] = Account.objects.visible_to(actor).filter(pk=account_id).exists()
+    return seen[account_id]
+
+
 def can_edit(actor: Actor, record) -> bool:
     """Edit a record: admins; the owner and managers above them; edit collaborators."""
     if isinstance(actor, System):
@@ -216,6 +230,18 @@ def forget(actor: Actor) -> None:
 # -- the activity app asks these about events on customer records ----------------------------
 
 
+def _without_unseen_accounts(actor: Actor, change: dict) -> dict:
+    """A changed account reference keeps its name only for those who may see the account."""
+    if "old_id" not in change:
+        return change
+    change = dict(change)
+    for side in ("old", "new"):
+        account_id = change.get(f"{side}_id")
+        if account_id and not account_visible(actor, account_id):
+            change[side] = "—"
+    return change
+
+
 def visible_ids_for(object_type: str):
     model = MODELS[ObjectType(object_type)]
 
@@ -231,11 +257,17 @@ def redactor_for(object_type: str):
     def redact(actor: Actor, data: dict) -> dict:
         """Take hidden fields out of an event's data (changes and field snapshots)."""
         rules = field_rules(actor, object_type)
-        if not rules.hidden:
+        changes = data.get("changes", [])
+        refers = any("old_id" in c for c in changes)
+        if not rules.hidden and not refers:
             return data
         data = dict(data)
-        if "changes" in data:
-            data["changes"] = [c for c in data["changes"] if rules.can_see(c.get("field", ""))]
+        if changes:
+            data["changes"] = [
+                _without_unseen_accounts(actor, c)
+                for c in changes
+                if rules.can_see(c.get("field", ""))
+            ]
         for field in list(data.get("fields", {})):
             if not rules.can_see(field):
                 data["fields"] = {k: v for k, v in data["fields"].items() if k != field}

@@ -124,3 +124,49 @@ def test_other_workspace_and_invisible_records_are_404(cx, login):
     beta = login(cx.world.user("beta", "admin"))
     assert beta.get(reverse("account_detail", args=["beta", acc.pk])).status_code == 404
     assert beta.get(url("account_detail", acc.pk)).status_code == 404
+
+
+def test_parent_account_is_not_named_to_those_who_cannot_see_it(cx, login):
+    """A subsidiary shared with a rep must not reveal the name of a parent they cannot see:
+    not on the page, the edit form, the export or the API."""
+    manager = cx.actor("manager")
+    parent = cx.account(manager, name="Hidden Parent 母公司")
+    child = cx.account(manager, name="Shared Child", parent=parent.pk)
+    services.collaborator_set(
+        actor=manager,
+        object_type="account",
+        record_id=child.pk,
+        member_id=cx.other_rep.pk,
+        level="edit",
+    )
+    client = login(cx.other_rep.user)
+    for path in (url("account_detail", child.pk), url("account_edit", child.pk)):
+        page = client.get(path).content.decode()
+        assert "Shared Child" in page and "Hidden Parent" not in page, path
+    export = b"".join(client.get(url("account_export")).streaming_content).decode()
+    assert "Shared Child" in export and "Hidden Parent" not in export
+    api = client.get(f"/api/w/{SLUG}/accounts/{child.pk}").content.decode()
+    assert "Shared Child" in api and "Hidden Parent" not in api
+    # the manager, who sees both, still gets the name
+    assert (
+        "Hidden Parent"
+        in login(cx.world.user("alpha", "manager"))
+        .get(url("account_detail", child.pk))
+        .content.decode()
+    )
+    # a later change of the parent names neither account to the rep in the timeline
+    other_parent = cx.account(manager, name="Second Hidden 子集团")
+    child.refresh_from_db()
+    services.record_update(
+        actor=manager,
+        object_type="account",
+        record_id=child.pk,
+        version=child.version,
+        data={"parent": other_parent.pk},
+    )
+    client = login(cx.other_rep.user)  # the same test client was switched to the manager above
+    page = client.get(url("account_detail", child.pk)).content.decode()
+    assert "parent account" in page.lower()
+    assert "Hidden Parent" not in page and "Second Hidden" not in page
+    manager_page = login(cx.world.user("alpha", "manager")).get(url("account_detail", child.pk))
+    assert "Second Hidden" in manager_page.content.decode()

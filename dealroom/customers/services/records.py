@@ -210,7 +210,11 @@ def _changes(record, values: dict, fields: dict[str, Field]) -> list[dict]:
     out = []
     for name, new in values.items():
         field = fields[name]
-        change = {"field": name, "old": _stored(_current(record, field)), "new": _stored(new)}
+        old = _current(record, field)
+        change = {"field": name, "old": _stored(old), "new": _stored(new)}
+        if field.kind == "account":  # the timeline names an account only to who may see it
+            change["old_id"] = getattr(old, "pk", None)
+            change["new_id"] = getattr(new, "pk", None)
         if field.is_custom:
             change["label"] = field.label
         out.append(change)
