@@ -553,3 +553,15 @@ def test_conversion_rollback_is_real_outside_a_test_transaction(world):
     assert not Account.objects.exists() and not Contact.objects.exists()
     assert not ActivityEvent.objects.filter(verb="account.created").exists()
     assert Lead.objects.get(pk=lead.pk).status == "qualified"
+
+
+def test_closed_leads_are_not_released(cx):
+    rep = cx.actor("rep")
+    lead = cx.lead(rep)
+    reason = services.disqualify_reason_create(actor=cx.actor("admin"), name="No budget")
+    services.lead_disqualify(actor=rep, lead_id=lead.pk, reason_id=reason.pk)
+    with pytest.raises(Invalid) as error:
+        services.lead_release(actor=fresh(rep), lead_id=lead.pk)
+    assert "status" in error.value.fields
+    lead.refresh_from_db()
+    assert lead.owner_id == rep.membership.pk

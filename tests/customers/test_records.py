@@ -92,7 +92,6 @@ def test_create_household_account(cx):
         ({"name": "X", "website": "not a url"}, "website"),
         ({"name": "X", "tags": ["x" * 41]}, "tags"),
         ({"name": "X" * 201}, "name"),
-        ({"name": "X", "no_such_field": "1"}, "no_such_field"),
         ({"name": "X", "owner": "1"}, "owner"),  # not settable through data
     ],
 )
@@ -349,9 +348,24 @@ def test_inactive_custom_field_cannot_be_set(cx, custom):
     admin = cx.actor("admin")
     cf = custom["motto"]
     services.custom_field_update(actor=admin, field_id=cf.pk, label="Motto", active=False)
-    with pytest.raises(Invalid) as err:
+    with pytest.raises(Forbidden) as err:
         cx.account(fresh(cx.actor("rep")), **{"custom.motto": "hi"})
     assert "custom.motto" in err.value.fields
+
+
+def test_unknown_and_hidden_fields_answer_alike(cx, custom):
+    """Trying field names must not reveal which hidden custom fields exist."""
+    admin = cx.actor("admin")
+    services.field_permission_set(
+        actor=admin, object_type="account", field="custom.motto", role="rep", access="hidden"
+    )
+    answers = []
+    for name in ("custom.motto", "custom.no_such_key"):
+        with pytest.raises(Forbidden) as err:
+            cx.account(fresh(cx.actor("rep")), **{name: "hi"})
+        answers.append((err.value.status, str(err.value.message), err.value.fields[name]))
+    assert answers[0] == answers[1]
+    assert not Account.objects.exists()
 
 
 def test_required_custom_field_is_enforced_on_create(cx):

@@ -83,6 +83,8 @@ def lead_release(*, actor: Actor, lead_id) -> Lead:
     """Give a lead back to the pool (its owner, a manager above them, or an admin)."""
     lead = _lead(actor, lead_id)
     _require(lead.owner_id is not None and visibility.can_manage(actor, lead))
+    if not lead.is_open:
+        raise Invalid(fields={"status": _("This lead is closed.")})
     old = lead.owner
     lead.owner = None
     _save_versioned(actor, "lead", lead, lead.version, ["owner"])

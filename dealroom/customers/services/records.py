@@ -132,13 +132,14 @@ def clean_input(*, actor: Actor, object_type: str, data: dict, record=None) -> d
     values: dict[str, object] = {}
     for name, raw in data.items():
         field = fields.get(name)
-        if field is None or not field.editable:
-            errors[name] = _("There is no such field, or it cannot be set here.")
-            continue
-        if not rules.can_see(name):
-            # Refused whatever the value: accepting the current one silently would let the
-            # actor find a hidden value by trying.
+        if field is None or not rules.can_see(name):
+            # Unknown and hidden fields get the same answer, so that trying names does not
+            # reveal which hidden (custom) fields exist; and a hidden field is refused whatever
+            # the value, so that trying values does not reveal what it holds.
             refused[name] = _("You may not change this field.")
+            continue
+        if not field.editable:
+            errors[name] = _("This field cannot be set here.")
             continue
         try:
             value = _convert(actor, object_type, field, raw, record)
