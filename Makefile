@@ -20,7 +20,10 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -n 2 --dist loadfile -q -m "not browser"
+	@# Browser tests run on their own: Playwright's sync API keeps an event loop running in
+	@# its process, which would break async (socket) tests scheduled after it.
+	$(BIN)/pytest -q -m browser
 
 setup: $(VENV)/.installed vendor messages
 	$(BIN)/dealroom migrate --noinput -v 0
