@@ -1,0 +1,142 @@
+"""List pages of accounts, contacts and leads: filters, paging, CSV export, saved views."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dealroom.core.errors import DomainError
+from dealroom.core.forms import flash_domain_error
+from dealroom.core.htmx import is_htmx
+from dealroom.workspaces.guards import member_view
+
+from .. import access, selectors, services
+from ..fields import fields_for, value_of
+from ..forms import (
+    SavedViewForm,
+)
+from .common import (
+    EXPORT_LIMIT,
+    PLURAL,
+    _cell,
+    _members,
+    _url,
+)
+
+
+@member_view
+def record_list(request, actor, object_type: str, pool: bool = False):
+    params = request.GET.copy()
+    if pool:
+        params["owner"] = "pool"
+    query = selectors.ListQuery.parse(actor, object_type, params)
+    page = selectors.record_page(actor=actor, query=query)
+    fields = fields_for(actor, object_type)
+    columns = [f for f in fields if f.column]
+    names = selectors.member_names(actor=actor) if any(f.kind == "user" for f in columns) else {}
+    rows = [(r, [_cell(actor, f, r, names) for f in columns]) for r in page.rows]
+    context = {
+        "object_type": object_type,
+        "plural": PLURAL[object_type],
+        "query": query,
+        "page": page,
+        "rows": rows,
+        "columns": columns,
+        "filter_fields": [f for f in fields if f.filterable],
+        "saved_views": selectors.saved_view_list(actor=actor, object_type=object_type),
+        "saved_view_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
+        "members": _members(actor),
+        "pool": pool,
+        "can_create": access.can_create(actor),
+        "querystring": _without(request.GET, "page"),
+        "export_url": _url(object_type, "export", actor) + "?" + request.GET.urlencode(),
+    }
+    if pool:
+        context["held"] = selectors.open_lead_count(actor=actor)
+        context["limit"] = selectors.claim_limit(actor=actor)
+    template = "customers/_list_table.html" if is_htmx(request) else "customers/list.html"
+    return render(request, template, context)
+
+
+def _without(params: QueryDict, *keys: str) -> str:
+    params = params.copy()
+    for key in keys:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+@member_view
+def record_export(request, actor, object_type: str):
+    """The list as CSV with its filters, visible fields only (the same rules as the page)."""
+    query = selectors.ListQuery.parse(actor, object_type, request.GET)
+    rows = selectors.record_list(actor=actor, query=query)[:EXPORT_LIMIT]
+    fields = fields_for(actor, object_type)
+    names = selectors.member_names(actor=actor)
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield "\ufeff"  # Excel opens UTF-8 (Chinese) correctly only with a BOM
+        yield writer.writerow(["id", *[str(f.label) for f in fields]])
+        for record in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [record.pk, *[_export_cell(actor, f, record, names) for f in fields]]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{PLURAL[object_type]}.csv"'
+    return response
+
+
+def _export_cell(actor, f, record, names) -> str:
+    value = value_of(record, f, actor=actor)
+    if f.kind == "user":
+        value = names.get(value, "")
+    if f.kind == "datetime" and value:
+        return value.isoformat()
+    return f.display(value)
+
+
+@require_POST
+@member_view
+def saved_view_save(request, actor, object_type: str):
+    form = SavedViewForm(request.POST)
+    target = _url(object_type, "list", actor)
+    if form.is_valid():
+        try:
+            view = services.saved_view_save(
+                actor=actor,
+                object_type=object_type,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+            )
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+            return redirect(f"{target}?{view.query}")
+        except DomainError as e:
+            flash_domain_error(request, e)
+    else:
+        messages.error(request, _("Give the view a name."))
+    return redirect(target)
+
+
+@require_POST
+@member_view
+def saved_view_delete(request, actor, object_type: str, view_id: int):
+    try:
+        services.saved_view_delete(actor=actor, view_id=view_id)
+        messages.success(request, _("View deleted."))
+    except DomainError as e:
+        flash_domain_error(request, e)
+    return redirect(_url(object_type, "list", actor))
+
+
+# -- create, detail, edit --------------------------------------------------------------------
