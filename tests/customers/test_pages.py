@@ -170,3 +170,22 @@ def test_parent_account_is_not_named_to_those_who_cannot_see_it(cx, login):
     assert "Hidden Parent" not in page and "Second Hidden" not in page
     manager_page = login(cx.world.user("alpha", "manager")).get(url("account_detail", child.pk))
     assert "Second Hidden" in manager_page.content.decode()
+
+
+def test_page_denials(cx, login):
+    """Read-only members cannot create; only admins reach customer settings (404 otherwise,
+    and nothing changes)."""
+    readonly = login(cx.world.user("alpha", "readonly"))
+    assert readonly.get(url("account_create")).status_code == 403
+    assert readonly.post(url("account_create"), {"name": "X", "kind": "company"}).status_code == 403
+    assert not Account.objects.exists()
+    for role in ("manager", "rep", "readonly"):
+        client = login(cx.world.user("alpha", role))
+        assert client.get(url("customer_settings")).status_code == 404
+        r = client.post(url("field_permissions"), {"account:credit_terms:rep": "hidden"})
+        assert r.status_code == 404
+    from dealroom.customers.models import FieldPermission
+
+    assert not FieldPermission.objects.exists()
+    admin = login(cx.world.user("alpha", "admin"))
+    assert admin.get(url("customer_settings")).status_code == 200
