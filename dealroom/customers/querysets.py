@@ -19,7 +19,9 @@ class WorkspaceQuerySet(models.QuerySet):
 class RecordQuerySet(models.QuerySet):
     object_type = ""
 
-    def visible_to(self, actor: Actor):
+    def visible_to(self, actor: Actor, *, listing: bool = False):
+        """Records the actor sees. `listing=True` for whole list pages (same records, a query
+        shape that suits walking a sort index: see `visibility.record_q`)."""
         from . import visibility
 
         if isinstance(actor, System):
@@ -30,7 +32,7 @@ class RecordQuerySet(models.QuerySet):
         scope = visibility.scope_for(actor)
         if scope.sees_all:
             return qs
-        return qs.filter(visibility.record_q(actor, self.object_type))
+        return qs.filter(visibility.record_q(actor, self.object_type, listing=listing))
 
 
 class AccountQuerySet(RecordQuerySet):

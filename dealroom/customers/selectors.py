@@ -138,7 +138,7 @@ def record_list(*, actor: Actor, query: ListQuery):
     """The filtered, sorted queryset (not yet paged)."""
     object_type = query.object_type
     model = MODELS[ObjectType(object_type)]
-    qs = model.objects.visible_to(actor).select_related(*RELATED[object_type])
+    qs = model.objects.visible_to(actor, listing=True).select_related(*RELATED[object_type])
     qs = qs.filter(archived_at__isnull=not query.archived)
     fields = {f.name: f for f in fields_for(actor, object_type)}
     if query.q:

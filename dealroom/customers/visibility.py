@@ -86,9 +86,14 @@ def _collaborating(actor: Member, object_type: str, levels: Iterable[str] | None
     return qs.values("object_id")
 
 
-def record_q(actor: Member, object_type: str) -> Q:
-    """The filter for records of `object_type` the actor sees (when not seeing all)."""
+def record_q(actor: Member, object_type: str, *, listing: bool = False) -> Q:
+    """The filter for records of `object_type` the actor sees (when not seeing all).
+
+    `listing` asks for the shape that suits a whole list page rather than a few given rows;
+    it differs for contacts only (see `_visible_contact_ids`)."""
     scope = scope_for(actor)
+    if listing and object_type == ObjectType.CONTACT:
+        return Q(pk__in=_visible_contact_ids(actor, scope))
     q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=_collaborating(actor, object_type))
     if TERRITORY_FIELDS[ObjectType(object_type)]:
         for field, values in scope.territories:
@@ -104,6 +109,25 @@ def record_q(actor: Member, object_type: str) -> Q:
     if object_type == ObjectType.LEAD:
         q |= Q(owner__isnull=True)
     return q
+
+
+def _visible_contact_ids(actor: Member, scope: Scope):
+    """The contacts the actor sees as one UNION of small indexed sets: owned, collaborated
+    on, linked to a visible account. A list page walks its sort index and probes this set,
+    and its capped count stops after 1,000 of them. The EXISTS form of `record_q` would test
+    every row it walks against the links, ~10× slower for a rep's list; it stays the shape
+    for a few given rows (a detail page, search hits), where building the whole set would be
+    the waste (benchmarks/customers.py)."""
+    owned = Contact.objects.filter(
+        workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids
+    ).values("pk")
+    accounts = Account.objects.filter(workspace_id=actor.workspace_id).filter(
+        record_q(actor, ObjectType.ACCOUNT)
+    )
+    linked = AccountContact.objects.filter(account_id__in=accounts.values("pk")).values(
+        "contact_id"
+    )
+    return owned.union(_collaborating(actor, ObjectType.CONTACT), linked)
 
 
 def _via_account(scope: Scope, actor: Member) -> Q:

@@ -42,6 +42,9 @@ def matrix(cx, record) -> dict[str, str]:
     out = {}
     for role, actor in actors(cx).items():
         sees = model.objects.visible_to(actor).filter(pk=record.pk).exists()
+        # List pages ask in another query shape; both must give the same answer.
+        listed = model.objects.visible_to(actor, listing=True).filter(pk=record.pk).exists()
+        assert listed == sees, (role, "list and record visibility disagree")
         edits = visibility.can_edit(actor, record)
         out[role] = ("s" if sees else "-") + ("e" if edits else "-")
     return out
@@ -201,6 +204,18 @@ def test_contacts_are_seen_through_a_visible_account(cx):
     )
     # seen by whoever sees the account; edited only by whoever may edit the contact
     assert matrix(cx, contact) == expect(admin="se", manager="s-", rep="s-")
+
+
+def test_contacts_are_seen_through_an_account_one_collaborates_on(cx):
+    admin = cx.actor("admin")
+    account = cx.account(admin, name="Admin's account")
+    contact = cx.contact(admin, full_name="Admin's contact")
+    services.account_contact_link(
+        actor=admin, account_id=account.pk, contact_id=contact.pk, role="user"
+    )
+    assert matrix(cx, contact) == expect(admin="se")
+    collaborate(cx, account, cx.other_rep, "follow")
+    assert matrix(cx, contact) == expect(admin="se", other="s-")
 
 
 def test_contacts_are_seen_through_an_account_in_a_territory(cx):
