@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dealroom.core",
     "dealroom.workspaces",
     "dealroom.customers",
+    "dealroom.pipeline",
     "dealroom.activity",
     "dealroom.realtime",
 ]

@@ -67,6 +67,18 @@ class ActivityEvent(models.Model):
         return f"{self.verb} #{self.pk}"
 
 
+class EventAlso(models.Model):
+    """A further record an event belongs on the timeline of: a deal's stage move is also on
+    its account's timeline. Who may read the event is still decided by its own target."""
+
+    event = models.ForeignKey(ActivityEvent, on_delete=models.CASCADE, related_name="also")
+    target_type = models.CharField(max_length=60)
+    target_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["target_type", "target_id", "event"], name="event_also")]
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def visible_to(self, actor: Actor) -> NotificationQuerySet:
         if isinstance(actor, Member):

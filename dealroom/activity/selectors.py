@@ -5,7 +5,7 @@ from django.db.models import Max
 from dealroom.core.actors import Actor, Member
 
 from . import targets
-from .models import ActivityEvent, Notification
+from .models import ActivityEvent, EventAlso, Notification
 
 PAGE_SIZE = 30
 
@@ -21,10 +21,14 @@ def event_list(*, actor: Actor, before: int | None = None, limit: int = PAGE_SIZ
 def event_list_for_target(
     *, actor: Actor, target_type: str, target_id: int, before: int | None = None, limit=PAGE_SIZE
 ):
-    """A record's timeline, newest first. The caller has checked the actor sees the record."""
-    qs = ActivityEvent.objects.visible_to(actor).filter(
-        target_type=target_type, target_id=target_id
-    )
+    """A record's timeline, newest first: events about it and events that name it as `also`
+    (each still shown only to who may see its own target). The caller has checked the actor
+    sees the record."""
+    own = ActivityEvent.objects.filter(target_type=target_type, target_id=target_id)
+    also = EventAlso.objects.filter(target_type=target_type, target_id=target_id)
+    # One record's events are few: collect their ids through both indexes, then read them.
+    ids = own.values("pk").union(also.values("event_id"))
+    qs = ActivityEvent.objects.visible_to(actor).filter(pk__in=ids)
     if before:
         qs = qs.filter(pk__lt=before)
     return targets.redact(actor, list(qs.select_related("actor_user").order_by("-id")[:limit]))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dealroom.core.actors import Actor, Guest, Member, System
 
-from .models import ActivityEvent, Audience, Notification
+from .models import ActivityEvent, Audience, EventAlso, Notification
 
 
 def _actor_fields(actor: Actor) -> dict:
@@ -38,10 +38,12 @@ def record(
     data: dict | None = None,
     audience: str = Audience.WORKSPACE,
     notify: Iterable[int] = (),
+    also: Iterable[models.Model] = (),
 ) -> ActivityEvent:
     """Write the event and its notifications in the caller's transaction; publish after commit.
 
-    `notify` holds user ids; the acting user is never notified of their own action.
+    `notify` holds user ids; the acting user is never notified of their own action. `also`
+    names further records whose timelines show the event (a deal's account).
     """
     payload = {"actor_name": actor_name(actor), **(data or {})}
     event = ActivityEvent.objects.create(
@@ -52,6 +54,10 @@ def record(
         data=payload,
         audience=audience,
         **_actor_fields(actor),
+    )
+    EventAlso.objects.bulk_create(
+        EventAlso(event=event, target_type=other._meta.label_lower, target_id=other.pk)
+        for other in also
     )
     own_id = actor.user_id if isinstance(actor, Member) else None
     recipients = sorted({uid for uid in notify if uid and uid != own_id})

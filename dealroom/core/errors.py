@@ -11,13 +11,19 @@ class DomainError(Exception):
     code = "invalid"
     default_message = _("The request is not valid.")
 
-    def __init__(self, message=None, *, fields: dict[str, str] | None = None):
+    def __init__(self, message=None, *, fields: dict[str, str] | None = None, **details):
+        """`details` are facts a client acts on (the fields a stage gate misses, the stage a
+        deal is in now); they go out as JSON beside the message."""
         self.message = message or self.default_message
         self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        self.details = details
         super().__init__(str(self.message))
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": str(self.message), "fields": self.fields}
+        body = {"code": self.code, "message": str(self.message), "fields": self.fields}
+        if self.details:
+            body["details"] = self.details
+        return body
 
 
 class Invalid(DomainError):

@@ -133,6 +133,21 @@ def date(value, field: Field) -> str | None:
         raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
 
 
+def percent(value, field: Field) -> int | None:
+    """A whole percentage, 0 to 100."""
+    if value in (None, ""):
+        if field.required:
+            raise ValueError(_("This field is required."))
+        return None
+    try:
+        parsed = int(str(value).strip().removesuffix("%"))
+    except ValueError:
+        raise ValueError(_("Enter a whole number from 0 to 100.")) from None
+    if not 0 <= parsed <= 100:
+        raise ValueError(_("Enter a whole number from 0 to 100."))
+    return parsed
+
+
 def multi_choice(value, field: Field) -> list[str]:
     values = as_list(value)
     allowed = dict(field.choices)

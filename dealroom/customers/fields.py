@@ -4,6 +4,7 @@ export and the timeline. `fields_for(actor, ...)` leaves out what the actor may 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -69,7 +70,13 @@ CREATED = Field("created_at", _("created"), "datetime", editable=False, sortable
 UPDATED = Field("updated_at", _("updated"), "datetime", editable=False, column=True, sortable=True)
 
 
+# Other apps' records (opportunities) describe their standard fields here at start-up.
+REGISTERED: dict[str, Callable[[], list[Field]]] = {}
+
+
 def standard_fields(object_type: str) -> list[Field]:
+    if object_type in REGISTERED:
+        return REGISTERED[object_type]()
     if object_type == ObjectType.ACCOUNT:
         return [
             Field(

@@ -18,6 +18,7 @@ class ObjectType(models.TextChoices):
     ACCOUNT = "account", _("Account")
     CONTACT = "contact", _("Contact")
     LEAD = "lead", _("Lead")
+    OPPORTUNITY = "opportunity", _("Opportunity")  # the pipeline app's records
 
 
 class CustomerSettings(models.Model):
@@ -303,7 +304,7 @@ class CustomField(models.Model):
     """A workspace-defined field; values live in the record's `custom` JSON under `key`."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    object_type = models.CharField(_("object"), max_length=10, choices=ObjectType.choices)
+    object_type = models.CharField(_("object"), max_length=20, choices=ObjectType.choices)
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=80)
     kind = models.CharField(_("type"), max_length=20, choices=FieldKind.choices)
@@ -337,7 +338,7 @@ class FieldPermission(models.Model):
     Admins are never restricted (they could otherwise lock everyone out)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    object_type = models.CharField(max_length=10, choices=ObjectType.choices)
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
     field = models.CharField(max_length=60)  # a standard field name or "custom.<key>"
     role = models.CharField(max_length=20)
     access = models.CharField(max_length=10, choices=FieldAccess.choices)
@@ -362,7 +363,7 @@ class Collaborator(models.Model):
     """A member given access to one record beyond what ownership and teams give."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    object_type = models.CharField(max_length=10, choices=ObjectType.choices)
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
     object_id = models.BigIntegerField()
     member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     level = models.CharField(_("access"), max_length=10, choices=CollaboratorLevel.choices)
@@ -382,7 +383,7 @@ class SavedView(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
-    object_type = models.CharField(max_length=10, choices=ObjectType.choices)
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
     name = models.CharField(pgettext_lazy("saved view", "name"), max_length=80)
     query = models.CharField(max_length=2000)
 

@@ -170,8 +170,11 @@ def record_tokens(record) -> dict[str, set[str]]:
     raise TypeError(record)
 
 
+INDEXED = {Account: "account", Contact: "contact", Lead: "lead"}
+
+
 def _object_type(record) -> str:
-    return {Account: "account", Contact: "contact", Lead: "lead"}[type(record)]
+    return INDEXED[type(record)]
 
 
 def term_rows(record) -> list[SearchTerm]:
@@ -192,12 +195,17 @@ def term_rows(record) -> list[SearchTerm]:
 
 @transaction.atomic
 def index(record) -> None:
-    """Replace a record's tokens; services call this in their transaction."""
+    """Replace a record's tokens; services call this in their transaction. Records of other
+    apps (opportunities) are found through their account, not indexed themselves."""
+    if type(record) not in INDEXED:
+        return
     unindex(record)
     SearchTerm.objects.bulk_create(term_rows(record))
 
 
 def unindex(record) -> None:
+    if type(record) not in INDEXED:
+        return
     SearchTerm.objects.filter(object_type=_object_type(record), object_id=record.pk).delete()
 
 

@@ -9,7 +9,7 @@ them read-only per role; pages, forms, API, search, export and the timeline all 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,18 @@ MODELS: dict[str, Any] = {
     ObjectType.LEAD: Lead,
 }
 TERRITORY_FIELDS = {ObjectType.ACCOUNT: True, ObjectType.LEAD: True, ObjectType.CONTACT: False}
+# Apps whose records share the record services (the pipeline's opportunities) register the
+# model and who else may edit it (a deal team) at start-up: explicit, not signals.
+EXTRA_EDITORS: dict[str, Callable[[Member, Any], bool]] = {}
+
+
+def register(object_type: str, model, *, extra_editors: Callable[[Member, Any], bool]) -> None:
+    """Let another app's record use the record services, field catalogue and permissions.
+    Its queryset's `visible_to` decides who sees it."""
+    MODELS[object_type] = model
+    EXTRA_EDITORS[object_type] = extra_editors
+
+
 _CACHE = "_customer_cache"
 
 
@@ -66,7 +78,7 @@ def scope_for(actor: Member) -> Scope:
         owner_ids: frozenset[int] = frozenset()
         territories: dict[str, set[str]] = {}
         if not sees_all:
-            owner_ids = _owner_ids(actor)
+            owner_ids = owner_ids_for(actor)
             for kind, values in Territory.objects.filter(
                 workspace_id=actor.workspace_id, members=actor.membership
             ).values_list("kind", "values"):
@@ -79,7 +91,8 @@ def scope_for(actor: Member) -> Scope:
     return cache["scope"]
 
 
-def _collaborating(actor: Member, object_type: str, levels: Iterable[str] | None = None):
+def collaborating(actor: Member, object_type: str, levels: Iterable[str] | None = None):
+    """Ids (a subquery) of records the actor collaborates on."""
     qs = Collaborator.objects.filter(member_id=actor.membership.pk, object_type=object_type)
     if levels is not None:
         qs = qs.filter(level__in=list(levels))
@@ -94,7 +107,7 @@ def record_q(actor: Member, object_type: str, *, listing: bool = False) -> Q:
     scope = scope_for(actor)
     if listing and object_type == ObjectType.CONTACT:
         return Q(pk__in=_visible_contact_ids(actor, scope))
-    q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=_collaborating(actor, object_type))
+    q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=collaborating(actor, object_type))
     if TERRITORY_FIELDS[ObjectType(object_type)]:
         for field, values in scope.territories:
             q |= Q(**{f"{field}__in": values})
@@ -127,7 +140,7 @@ def _visible_contact_ids(actor: Member, scope: Scope):
     linked = AccountContact.objects.filter(account_id__in=accounts.values("pk")).values(
         "contact_id"
     )
-    return owned.union(_collaborating(actor, ObjectType.CONTACT), linked)
+    return owned.union(collaborating(actor, ObjectType.CONTACT), linked)
 
 
 def _via_account(scope: Scope, actor: Member) -> Q:
@@ -135,7 +148,7 @@ def _via_account(scope: Scope, actor: Member) -> Q:
     EXISTS on the link's account rather than "id IN (visible accounts)": both databases then
     probe a few links per contact instead of hashing every link (benchmarks/customers.py)."""
     via = Q(account__owner_id__in=scope.owner_ids) | Q(
-        account_id__in=_collaborating(actor, ObjectType.ACCOUNT)
+        account_id__in=collaborating(actor, ObjectType.ACCOUNT)
     )
     for field, values in scope.territories:
         via |= Q(**{f"account__{field}__in": values})
@@ -166,9 +179,12 @@ def can_edit(actor: Actor, record) -> bool:
         return False
     if actor.is_admin:
         return True
-    if record.owner_id is not None and record.owner_id in _owner_ids(actor):
+    if record.owner_id is not None and record.owner_id in owner_ids_for(actor):
         return True
     object_type = object_type_of(record)
+    extra = EXTRA_EDITORS.get(object_type)
+    if extra is not None and extra(actor, record):
+        return True
     return Collaborator.objects.filter(
         member_id=actor.membership.pk,
         object_type=object_type,
@@ -177,7 +193,8 @@ def can_edit(actor: Actor, record) -> bool:
     ).exists()
 
 
-def _owner_ids(actor: Member) -> frozenset[int]:
+def owner_ids_for(actor: Member) -> frozenset[int]:
+    """The actor and every member below them in the team tree (memoised per actor)."""
     cache = _cache(actor)
     if "owner_ids" not in cache:
         from dealroom.workspaces.selectors import managed_member_ids
@@ -194,7 +211,9 @@ def can_manage(actor: Actor, record) -> bool:
         return False
     if record.workspace_id != actor.workspace_id:
         return False
-    return actor.is_admin or (record.owner_id is not None and record.owner_id in _owner_ids(actor))
+    return actor.is_admin or (
+        record.owner_id is not None and record.owner_id in owner_ids_for(actor)
+    )
 
 
 def object_type_of(record) -> str:

@@ -115,6 +115,14 @@ def managed_member_ids(*, actor: Member) -> set[int]:
     return ids
 
 
+def team_member_ids(*, actor: Actor, team_id: int):
+    """Membership ids (a subquery) of a team of the actor's workspace and its sub-teams."""
+    team_ids = subtree_team_ids(actor.workspace_id, {team_id})
+    return Membership.objects.filter(workspace_id=actor.workspace_id, team_id__in=team_ids).values(
+        "pk"
+    )
+
+
 def territory_list(*, actor: Actor):
     return Territory.objects.visible_to(actor).prefetch_related("members__user")
 

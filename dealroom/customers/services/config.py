@@ -36,7 +36,9 @@ def _require_admin(actor: Actor) -> None:
 
 def _object_type(object_type: str) -> str:
     if object_type not in ObjectType.values:
-        raise Invalid(fields={"object_type": _("Choose accounts, contacts or leads.")})
+        raise Invalid(
+            fields={"object_type": _("Choose accounts, contacts, leads or opportunities.")}
+        )
     return object_type
 
 

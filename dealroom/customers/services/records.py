@@ -4,6 +4,8 @@ accounts. Each service: check access → validate → write → activity.record 
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -84,6 +86,15 @@ def _convert(actor: Actor, object_type: str, field: Field, raw, record):
         return clean.email(raw)
     if kind == "account":
         return _account_ref(actor, raw, record, field)
+    # Standard columns (an opportunity's amount, close date, probability) keep typed values.
+    if kind == "money":
+        amount = clean.number(raw, field)
+        return None if amount is None else Decimal(str(amount)).quantize(Decimal("0.01"))
+    if kind == "date":
+        day = clean.date(raw, field)
+        return None if day is None else datetime.date.fromisoformat(day)
+    if kind == "percent":
+        return clean.percent(raw, field)
     raise ValueError(_("This field cannot be set here."))
 
 
@@ -444,7 +455,19 @@ def _refuse_account_delete(account: Account) -> None:
             _("%(name)s has %(n)d subsidiary accounts; move or delete them first.")
             % {"name": account.name, "n": children}
         )
-    # Open deals refuse deletion too: that check arrives with opportunities (pipeline app).
+    # `opportunities` is the pipeline app's relation: deals keep their account for good.
+    deals = account.opportunities.all()  # type: ignore[attr-defined]
+    open_deals = deals.filter(status="open").count()
+    if open_deals:
+        raise Conflict(
+            _("%(name)s has %(n)d open deals; close them or archive the account instead.")
+            % {"name": account.name, "n": open_deals}
+        )
+    if deals.exists():
+        raise Conflict(
+            _("%(name)s has closed deals in its history; archive the account instead.")
+            % {"name": account.name}
+        )
 
 
 # -- owner, collaborators, notes -------------------------------------------------------------

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+
+
+class PipelineConfig(AppConfig):
+    name = "dealroom.pipeline"
+    label = "pipeline"
+
+    def ready(self):
+        # Opportunities are records like accounts: the customers app's record services, field
+        # catalogue, field permissions and timelines serve them once told how (explicit
+        # registration, no signals). Who sees a deal is this app's rule (visibility.py).
+        from dealroom.activity import targets
+        from dealroom.customers import fields
+        from dealroom.customers import visibility as customer_visibility
+
+        from . import visibility
+        from .fields import opportunity_fields
+        from .models import Opportunity
+
+        object_type = visibility.OBJECT_TYPE
+        customer_visibility.register(
+            object_type, Opportunity, extra_editors=visibility.on_deal_team
+        )
+        fields.REGISTERED[object_type] = opportunity_fields
+        targets.register(
+            Opportunity._meta.label_lower,
+            visible_ids=visibility.visible_ids,
+            redact=customer_visibility.redactor_for(object_type),
+        )
