@@ -44,6 +44,7 @@ vendor: node_modules/.installed
 	mkdir -p static/vendor/tabler static/vendor/tabler-icons
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
+	cp node_modules/sortablejs/Sortable.min.js static/vendor/sortable.min.js
 	cp node_modules/@tabler/core/dist/css/tabler.min.css static/vendor/tabler/
 	cp node_modules/@tabler/core/dist/js/tabler.min.js static/vendor/tabler/
 	cp node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css static/vendor/tabler-icons/

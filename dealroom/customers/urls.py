@@ -6,52 +6,53 @@ from . import settings_views, views
 # leads; the object type comes from the URL.
 
 
-def _record_urls(object_type: str, plural: str) -> list:
+def record_urls(object_type: str, plural: str) -> list:
+    """The record pages of one object type under `<plural>/` ("" mounts them at the root of
+    an include, as the pipeline app does for deals)."""
     t = {"object_type": object_type}
+    base = f"{plural}/" if plural else ""
     return [
-        path(f"{plural}/", views.record_list, t, name=f"{object_type}_list"),
-        path(f"{plural}/export/", views.record_export, t, name=f"{object_type}_export"),
-        path(f"{plural}/new/", views.record_create, t, name=f"{object_type}_create"),
-        path(f"{plural}/pick/", views.pick, t, name=f"{object_type}_pick"),
-        path(f"{plural}/views/", views.saved_view_save, t, name=f"{object_type}_view_save"),
+        path(f"{base}", views.record_list, t, name=f"{object_type}_list"),
+        path(f"{base}export/", views.record_export, t, name=f"{object_type}_export"),
+        path(f"{base}new/", views.record_create, t, name=f"{object_type}_create"),
+        path(f"{base}pick/", views.pick, t, name=f"{object_type}_pick"),
+        path(f"{base}views/", views.saved_view_save, t, name=f"{object_type}_view_save"),
         path(
-            f"{plural}/views/<int:view_id>/delete/",
+            f"{base}views/<int:view_id>/delete/",
             views.saved_view_delete,
             t,
             name=f"{object_type}_view_delete",
         ),
-        path(f"{plural}/<int:record_id>/", views.record_detail, t, name=f"{object_type}_detail"),
-        path(f"{plural}/<int:record_id>/edit/", views.record_edit, t, name=f"{object_type}_edit"),
+        path(f"{base}<int:record_id>/", views.record_detail, t, name=f"{object_type}_detail"),
+        path(f"{base}<int:record_id>/edit/", views.record_edit, t, name=f"{object_type}_edit"),
         path(
-            f"{plural}/<int:record_id>/archive/",
+            f"{base}<int:record_id>/archive/",
             views.record_archive,
             t,
             name=f"{object_type}_archive",
         ),
         path(
-            f"{plural}/<int:record_id>/delete/",
+            f"{base}<int:record_id>/delete/",
             views.record_delete,
             t,
             name=f"{object_type}_delete",
         ),
+        path(f"{base}<int:record_id>/owner/", views.record_owner, t, name=f"{object_type}_owner"),
         path(
-            f"{plural}/<int:record_id>/owner/", views.record_owner, t, name=f"{object_type}_owner"
-        ),
-        path(
-            f"{plural}/<int:record_id>/collaborators/",
+            f"{base}<int:record_id>/collaborators/",
             views.collaborator_set,
             t,
             name=f"{object_type}_collaborator_set",
         ),
         path(
-            f"{plural}/<int:record_id>/collaborators/<int:member_id>/remove/",
+            f"{base}<int:record_id>/collaborators/<int:member_id>/remove/",
             views.collaborator_remove,
             t,
             name=f"{object_type}_collaborator_remove",
         ),
-        path(f"{plural}/<int:record_id>/notes/", views.note_add, t, name=f"{object_type}_note"),
+        path(f"{base}<int:record_id>/notes/", views.note_add, t, name=f"{object_type}_note"),
         path(
-            f"{plural}/<int:record_id>/timeline/",
+            f"{base}<int:record_id>/timeline/",
             views.timeline_more,
             t,
             name=f"{object_type}_timeline",
@@ -60,9 +61,9 @@ def _record_urls(object_type: str, plural: str) -> list:
 
 
 customer_urlpatterns = [
-    *_record_urls("account", "accounts"),
-    *_record_urls("contact", "contacts"),
-    *_record_urls("lead", "leads"),
+    *record_urls("account", "accounts"),
+    *record_urls("contact", "contacts"),
+    *record_urls("lead", "leads"),
     path(
         "leads/pool/",
         views.record_list,

@@ -225,7 +225,7 @@ class Opportunity(Record):
             return ForecastCategory.CLOSED_WON
         if self.status == Status.LOST:
             return ForecastCategory.CLOSED_LOST
-        return self.stage.forecast_category if self.stage_id else ForecastCategory.PIPELINE
+        return self.stage.forecast_category if self.stage else ForecastCategory.PIPELINE
 
 
 class StageChange(models.Model):

@@ -163,7 +163,8 @@ def board(*, actor: Actor, opp_type: OpportunityType, flt: BoardFilter) -> list[
         row["stage_id"]: row
         for row in qs.values("stage_id").annotate(
             n=Count("pk"),
-            amount=Sum("amount"),
+            # not named "amount": F("amount") below would then mean this sum, not the column
+            total=Sum("amount"),
             weighted=Sum(
                 ExpressionWrapper(
                     Coalesce(F("amount"), Value(Decimal(0))) * weight / Value(Decimal(100)),
@@ -201,7 +202,7 @@ def board(*, actor: Actor, opp_type: OpportunityType, flt: BoardFilter) -> list[
             Column(
                 stage=stage,
                 count=row.get("n", 0),
-                amount=row.get("amount") if show_amounts else None,
+                amount=row.get("total") if show_amounts else None,
                 weighted=row.get("weighted") if show_amounts else None,
                 cards=cards[stage.pk],
             )

@@ -212,9 +212,12 @@ def _assign(record, values: dict) -> None:
 
 
 def _stored(value):
-    """A value as the timeline keeps it (related records by name)."""
-    if hasattr(value, "pk"):
+    """A value as the timeline keeps it in JSON: related records by name, money as its decimal
+    text, dates in ISO form."""
+    if hasattr(value, "pk") or isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return value
 
 

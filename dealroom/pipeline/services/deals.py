@@ -135,6 +135,8 @@ def missing_fields(actor: Actor, opp: Opportunity, stages: list[Stage]) -> list[
 
 
 def open_milestones(opp: Opportunity) -> list[Milestone]:
+    if opp.stage_id is None:
+        return []
     done = MilestoneDone.objects.filter(opportunity=opp).values("milestone_id")
     return list(
         Milestone.objects.filter(stage_id=opp.stage_id, archived_at__isnull=True).exclude(
@@ -212,7 +214,12 @@ def opportunity_create(
         draft = Opportunity(workspace_id=actor.workspace_id, type=opp_type, stage=None)
         values = records.clean_input(actor=actor, object_type=OBJECT_TYPE, data=data)
         records._assign(draft, values)
-        missing = missing_fields(actor, draft, [stage])
+        # Starting further along skips the stages before it: their gates apply too, as they
+        # do to a deal moved forward past them.
+        entering = Stage.objects.filter(
+            type=opp_type, archived_at__isnull=True, position__lte=stage.position
+        )
+        missing = missing_fields(actor, draft, [*entering, stage])
         if missing:
             raise Invalid(
                 _("Fill in %(fields)s to start in “%(stage)s”.")
@@ -304,7 +311,8 @@ def opportunity_win(*, actor: Actor, opportunity_id) -> Opportunity:
         raise Invalid(_("Only open deals can be won."))
     _save_move(opp, opp.stage_id, Status.OPEN, status=Status.WON, closed_at=timezone.now())
     _history(actor, opp, from_stage=opp.stage, from_status=Status.OPEN)
-    _event(actor, "won", opp, {"amount": _amount(opp)})
+    # As a field snapshot: the activity redactor drops it for roles the amount is hidden from.
+    _event(actor, "won", opp, {"fields": {"amount": _amount(opp)}})
     return opp
 
 
@@ -393,12 +401,9 @@ def opportunity_probability_set(
     old = opp.effective_probability
     opp.probability, opp.probability_reason = value, reason
     opp.save(update_fields=["probability", "probability_reason", "updated_at"])
-    _event(
-        actor,
-        "probability_set",
-        opp,
-        {"old": old, "new": opp.effective_probability, "reason": reason},
-    )
+    # As a change of the field: the activity redactor drops it for roles it is hidden from.
+    change = {"field": "probability", "old": old, "new": opp.effective_probability}
+    _event(actor, "probability_set", opp, {"changes": [{**change, "reason": reason}]})
     return opp
 
 
@@ -422,7 +427,7 @@ def deal_team_set(*, actor: Actor, opportunity_id, members: list[dict]) -> list[
     )
     for k, item in enumerate(members):
         try:
-            member_id = int(item.get("member_id"))
+            member_id = int(item.get("member_id") or 0)
         except (TypeError, ValueError):
             member_id = 0
         if member_id not in active:
