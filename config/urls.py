@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dealroom.customers.urls import customer_urlpatterns
+from dealroom.pipeline.urls import pipeline_urlpatterns
 from dealroom.workspaces import views as ws_views
 from dealroom.workspaces.urls import workspace_urlpatterns
 
@@ -11,6 +12,7 @@ from .api import api
 workspace_scoped = workspace_urlpatterns + [
     path("", include("dealroom.activity.urls")),
     path("customers/", include(customer_urlpatterns)),
+    path("deals/", include(pipeline_urlpatterns)),
 ]
 
 urlpatterns = [

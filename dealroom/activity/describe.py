@@ -85,7 +85,25 @@ MESSAGES: dict[str, Callable[[dict], str]] = {
 
 
 def _kind(noun: str) -> str:
-    return {"account": _("account"), "contact": _("contact"), "lead": _("lead")}.get(noun, noun)
+    return {
+        "account": _("account"),
+        "contact": _("contact"),
+        "lead": _("lead"),
+        "opportunity": _("deal"),
+    }.get(noun, noun)
+
+
+def _local(d: dict, key: str) -> str:
+    """A name kept in both languages (a stage's), in the reader's."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("zh") and d.get(f"{key}_zh"):
+        return d[f"{key}_zh"]
+    return d.get(key) or "—"
+
+
+def _status(code: str) -> str:
+    return {"open": _("open"), "won": _("won"), "lost": _("lost")}.get(code, code)
 
 
 def _level(code: str) -> str:
@@ -161,6 +179,61 @@ RECORD_MESSAGES: dict[str, Callable[[dict, str], str]] = {
         _("%(actor)s disqualified the lead %(name)s: %(reason)s")
         % {"actor": _someone(d), "name": d.get("name", ""), "reason": d.get("reason", "")}
     ),
+    # deals (pipeline app)
+    "stage_changed": lambda d, k: (
+        _("%(actor)s moved %(name)s from %(old)s to %(new)s")
+        % {
+            "actor": _someone(d),
+            "name": d.get("name", ""),
+            "old": _local(d, "from"),
+            "new": _local(d, "to"),
+        }
+    ),
+    "won": lambda d, k: (
+        _("%(actor)s won the deal %(name)s") % {"actor": _someone(d), "name": d.get("name", "")}
+    ),
+    "lost": lambda d, k: (
+        _("%(actor)s lost the deal %(name)s: %(reason)s")
+        % {"actor": _someone(d), "name": d.get("name", ""), "reason": d.get("reason", "")}
+    ),
+    "reopened": lambda d, k: (
+        _("%(actor)s reopened the deal %(name)s (was %(was)s)")
+        % {"actor": _someone(d), "name": d.get("name", ""), "was": _status(d.get("was", ""))}
+    ),
+    "probability_set": lambda d, k: (
+        _("%(actor)s changed the win probability of %(name)s")
+        % {"actor": _someone(d), "name": d.get("name", "")}
+    ),
+    "team_changed": lambda d, k: (
+        _("%(actor)s changed the deal team of %(name)s: %(team)s")
+        % {
+            "actor": _someone(d),
+            "name": d.get("name", ""),
+            "team": ", ".join(f"{m.get('name', '')} {m.get('split', '')}%" for m in d["team"])
+            if d.get("team")
+            else "—",
+        }
+    ),
+    "contact_added": lambda d, k: (
+        _("%(actor)s added %(contact)s to %(name)s")
+        % {"actor": _someone(d), "contact": d.get("contact", ""), "name": d.get("name", "")}
+    ),
+    "contact_changed": lambda d, k: (
+        _("%(actor)s changed the role of %(contact)s on %(name)s")
+        % {"actor": _someone(d), "contact": d.get("contact", ""), "name": d.get("name", "")}
+    ),
+    "contact_removed": lambda d, k: (
+        _("%(actor)s removed %(contact)s from %(name)s")
+        % {"actor": _someone(d), "contact": d.get("contact", ""), "name": d.get("name", "")}
+    ),
+    "milestone_done": lambda d, k: (
+        _("%(actor)s ticked “%(milestone)s” on %(name)s")
+        % {"actor": _someone(d), "milestone": d.get("milestone", ""), "name": d.get("name", "")}
+    ),
+    "milestone_undone": lambda d, k: (
+        _("%(actor)s unticked “%(milestone)s” on %(name)s")
+        % {"actor": _someone(d), "milestone": d.get("milestone", ""), "name": d.get("name", "")}
+    ),
     "converted": lambda d, k: (
         _("%(actor)s converted the lead %(name)s into %(account)s")
         % {"actor": _someone(d), "name": d.get("name", ""), "account": d.get("account_name", "")}
@@ -188,6 +261,46 @@ MESSAGES.update(
         "customer_settings.changed": lambda d: (
             _("%(actor)s changed the customer settings") % {"actor": _someone(d)}
         ),
+        "opportunity_type.created": lambda d: (
+            _("%(actor)s added the opportunity type %(name)s")
+            % {"actor": _someone(d), "name": d.get("name", "")}
+        ),
+        "opportunity_type.updated": lambda d: (
+            _("%(actor)s changed the opportunity type %(name)s")
+            % {"actor": _someone(d), "name": d.get("name", "")}
+        ),
+        "stage.created": lambda d: (
+            _("%(actor)s added the stage %(name)s to %(type)s")
+            % {"actor": _someone(d), "name": d.get("name", ""), "type": d.get("type", "")}
+        ),
+        "stage.updated": lambda d: (
+            _("%(actor)s changed the stage %(name)s of %(type)s")
+            % {"actor": _someone(d), "name": d.get("name", ""), "type": d.get("type", "")}
+        ),
+        "stage.reordered": lambda d: (
+            _("%(actor)s reordered the stages of %(type)s")
+            % {"actor": _someone(d), "type": d.get("type", "")}
+        ),
+        "stage.archived": lambda d: (
+            _("%(actor)s archived the stage %(name)s of %(type)s")
+            % {"actor": _someone(d), "name": d.get("name", ""), "type": d.get("type", "")}
+        ),
+        "stage.restored": lambda d: (
+            _("%(actor)s restored the stage %(name)s of %(type)s")
+            % {"actor": _someone(d), "name": d.get("name", ""), "type": d.get("type", "")}
+        ),
+        "milestone.created": lambda d: (
+            _("%(actor)s added “%(title)s” to the checklist of %(stage)s")
+            % {"actor": _someone(d), "title": d.get("title", ""), "stage": d.get("stage", "")}
+        ),
+        "milestone.archived": lambda d: (
+            _("%(actor)s removed “%(title)s” from a checklist")
+            % {"actor": _someone(d), "title": d.get("title", "")}
+        ),
+        "loss_reason.created": lambda d: (
+            _("%(actor)s added the loss reason %(name)s")
+            % {"actor": _someone(d), "name": d.get("name", "")}
+        ),
     }
 )
 
@@ -198,6 +311,6 @@ def describe(event: ActivityEvent) -> str:
         return render(event.data or {})
     noun, _dot, action = event.verb.partition(".")
     record_render = RECORD_MESSAGES.get(action)
-    if noun in ("account", "contact", "lead") and record_render is not None:
+    if noun in ("account", "contact", "lead", "opportunity") and record_render is not None:
         return record_render(event.data or {}, _kind(noun))
     return event.verb

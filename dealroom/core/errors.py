@@ -19,6 +19,12 @@ class DomainError(Exception):
         self.details = details
         super().__init__(str(self.message))
 
+    def full_message(self) -> str:
+        """The message followed by the field problems, for places with no form to show them
+        on (a button's flash message)."""
+        extra = [m for m in dict.fromkeys(self.fields.values()) if m and m != str(self.message)]
+        return " ".join([str(self.message), *extra])
+
     def as_dict(self) -> dict:
         body = {"code": self.code, "message": str(self.message), "fields": self.fields}
         if self.details:

@@ -22,4 +22,4 @@ def flash_domain_error(request, error: DomainError) -> None:
 
     if error.status in (403, 404):
         raise error
-    messages.error(request, str(error.message))
+    messages.error(request, error.full_message())

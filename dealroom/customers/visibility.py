@@ -41,11 +41,23 @@ TERRITORY_FIELDS = {ObjectType.ACCOUNT: True, ObjectType.LEAD: True, ObjectType.
 EXTRA_EDITORS: dict[str, Callable[[Member, Any], bool]] = {}
 
 
-def register(object_type: str, model, *, extra_editors: Callable[[Member, Any], bool]) -> None:
-    """Let another app's record use the record services, field catalogue and permissions.
-    Its queryset's `visible_to` decides who sees it."""
+def register(
+    object_type: str,
+    model,
+    *,
+    extra_editors: Callable[[Member, Any], bool],
+    related: list[str],
+    default_sort: str,
+) -> None:
+    """Let another app's record use the record services, pages, field catalogue and
+    permissions. Its queryset's `visible_to` decides who sees it; `related` is what a list
+    row or detail page reads along (select_related), `default_sort` a list's first order."""
+    from . import selectors
+
     MODELS[object_type] = model
     EXTRA_EDITORS[object_type] = extra_editors
+    selectors.RELATED[object_type] = related
+    selectors.DEFAULT_SORT[object_type] = default_sort
 
 
 _CACHE = "_customer_cache"
@@ -167,6 +179,24 @@ def account_visible(actor: Actor, account_id: int) -> bool:
     if account_id not in seen:
         seen[account_id] = Account.objects.visible_to(actor).filter(pk=account_id).exists()
     return seen[account_id]
+
+
+def accounts_visible(actor: Actor, account_ids) -> set[int]:
+    """Which of these accounts the actor may see, in one query for those not asked before
+    (a list or board names one account per row)."""
+    ids = {i for i in account_ids if i is not None}
+    if isinstance(actor, System) or (isinstance(actor, Member) and scope_for(actor).sees_all):
+        return ids
+    if not isinstance(actor, Member):
+        return set()
+    seen = _cache(actor).setdefault("accounts", {})
+    unknown = ids - seen.keys()
+    if unknown:
+        found = set(
+            Account.objects.visible_to(actor).filter(pk__in=unknown).values_list("pk", flat=True)
+        )
+        seen.update({i: i in found for i in unknown})
+    return {i for i in ids if seen[i]}
 
 
 def can_edit(actor: Actor, record) -> bool:

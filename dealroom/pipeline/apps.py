@@ -19,9 +19,18 @@ class PipelineConfig(AppConfig):
 
         object_type = visibility.OBJECT_TYPE
         customer_visibility.register(
-            object_type, Opportunity, extra_editors=visibility.on_deal_team
+            object_type,
+            Opportunity,
+            extra_editors=visibility.on_deal_team,
+            related=["owner__user", "account", "type", "stage", "loss_reason", "referred_by"],
+            default_sort="close_date",
         )
         fields.REGISTERED[object_type] = opportunity_fields
+        from dealroom.customers.views.records import ACCOUNT_PANELS
+
+        from .views import account_deals_panel
+
+        ACCOUNT_PANELS.append(account_deals_panel)
         targets.register(
             Opportunity._meta.label_lower,
             visible_ids=visibility.visible_ids,

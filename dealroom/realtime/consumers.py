@@ -20,7 +20,8 @@ from .groups import workspace_group
 
 CLOSE_NOT_FOUND = 4404
 # Swap targets only some pages have; every workspace page has the bell, toasts and cursor.
-OPTIONAL_TARGETS = {"#activity-feed", "#activity-empty", ".bell-value"}
+# "#live-board": a deal board, told that a deal it may show changed (it reloads itself).
+OPTIONAL_TARGETS = {"#activity-feed", "#activity-empty", ".bell-value", "#live-board"}
 # A record's timeline: "#timeline-<app_label>-<model>-<id>" (an event's target names it).
 TIMELINE_TARGET = re.compile(r"#timeline-[a-z_]+-[a-z_]+-\d+")
 

@@ -11,6 +11,8 @@
     var has = ["#activity-feed", "#activity-empty", ".bell-value"].filter(function (sel) {
       return document.querySelector(sel) !== null;
     });
+    // A deal board reloads itself when a deal changes (board.js).
+    if (document.querySelector("[data-live-board]")) has.push("#live-board");
     // A record's timeline (customer detail pages) takes that record's events live.
     document.querySelectorAll("[data-live-timeline]").forEach(function (el) {
       has.push("#" + el.id);

@@ -9,16 +9,22 @@ register = template.Library()
 
 @register.filter
 def plural_label(object_type: str) -> str:
-    return {"account": _("Accounts"), "contact": _("Contacts"), "lead": _("Leads")}.get(
-        object_type, object_type
-    )
+    return {
+        "account": _("Accounts"),
+        "contact": _("Contacts"),
+        "lead": _("Leads"),
+        "opportunity": _("Deals"),
+    }.get(object_type, object_type)
 
 
 @register.filter
 def singular_label(object_type: str) -> str:
-    return {"account": _("Account"), "contact": _("Contact"), "lead": _("Lead")}.get(
-        object_type, object_type
-    )
+    return {
+        "account": _("Account"),
+        "contact": _("Contact"),
+        "lead": _("Lead"),
+        "opportunity": _("Deal"),
+    }.get(object_type, object_type)
 
 
 @register.filter

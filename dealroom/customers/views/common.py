@@ -16,7 +16,7 @@ from ..forms import (
     RecordForm,
 )
 
-PLURAL = {"account": "accounts", "contact": "contacts", "lead": "leads"}
+PLURAL = {"account": "accounts", "contact": "contacts", "lead": "leads", "opportunity": "deals"}
 EXPORT_LIMIT = 50_000
 
 
@@ -38,7 +38,9 @@ def _account_options(actor, record=None, field: str = "") -> list[tuple[str, str
 
 
 def _record_form(request, actor, object_type: str, record=None):
-    account_field = {"account": "parent", "lead": "referred_by"}.get(object_type, "")
+    account_field = {"account": "parent", "lead": "referred_by", "opportunity": "account"}.get(
+        object_type, ""
+    )
     return RecordForm(
         request.POST if request.method == "POST" else None,
         actor=actor,

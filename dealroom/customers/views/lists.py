@@ -15,7 +15,7 @@ from dealroom.core.forms import flash_domain_error
 from dealroom.core.htmx import is_htmx
 from dealroom.workspaces.guards import member_view
 
-from .. import access, selectors, services
+from .. import access, selectors, services, visibility
 from ..fields import fields_for, value_of
 from ..forms import (
     SavedViewForm,
@@ -39,6 +39,9 @@ def record_list(request, actor, object_type: str, pool: bool = False):
     fields = fields_for(actor, object_type)
     columns = [f for f in fields if f.column]
     names = selectors.member_names(actor=actor) if any(f.kind == "user" for f in columns) else {}
+    for f in columns:
+        if f.kind == "account":  # one query for the page, not one per row
+            visibility.accounts_visible(actor, [getattr(r, f"{f.name}_id") for r in page.rows])
     rows = [(r, [_cell(actor, f, r, names) for f in columns]) for r in page.rows]
     context = {
         "object_type": object_type,

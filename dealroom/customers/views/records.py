@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,6 +32,10 @@ from .common import (
     _record_form,
     _url,
 )
+
+# Panels other apps add to an account's page (the pipeline's deals), registered at start-up
+# as records and timelines are: each takes (actor, account), returns (template, context).
+ACCOUNT_PANELS: list[Callable[[Any, Any], tuple[str, dict]]] = []
 
 
 @member_view
@@ -120,6 +127,7 @@ def _detail_context(actor, object_type: str, record, **forms) -> dict:
             actor, record.parent_id
         )
         context["leads"] = selectors.account_leads(actor=actor, account=record)
+        context["panels"] = [panel(actor, record) for panel in ACCOUNT_PANELS]
         if context["can_edit"]:
             context["link_form"] = forms.get("link_form") or LinkContactForm(
                 contacts=[],

@@ -197,6 +197,9 @@ def stage_update(*, actor: Actor, stage_id, **data) -> Stage:
     """Change a stage's settings. Deals in it stay; a new gate applies to later moves."""
     _require_admin(actor)
     stage = _stage(actor, stage_id)
+    if "name" in data or "name_zh" in data:
+        # The two names are checked together: one sent alone keeps the other as it is.
+        data = {"name": stage.name, "name_zh": stage.name_zh, **data}
     for name, value in _stage_values(actor, data).items():
         setattr(stage, name, value)
     stage.save()

@@ -188,6 +188,9 @@ def opportunity_create(
 ) -> Opportunity:
     """A new deal of a type: staged deals start in the first stage (or the one given, through
     its gate); the first history row records where it started."""
+    if isinstance(actor, Member) and not actor.can_write:
+        # Before validating: a read-only member learns nothing from field errors.
+        raise Forbidden()
     opp_type = _type_of(actor, type_id)
     stage = None
     if opp_type.is_staged:
@@ -295,8 +298,11 @@ def opportunity_move(*, actor: Actor, opportunity_id, stage_id, from_stage_id=No
         "stage_changed",
         opp,
         {
-            "from": str(previous) if previous else "",
-            "to": str(target),
+            # Both names: the timeline names the stage in each reader's language.
+            "from": previous.name if previous else "",
+            "from_zh": previous.name_zh if previous else "",
+            "to": target.name,
+            "to_zh": target.name_zh,
             "from_id": previous.pk if previous else None,
             "to_id": target.pk,
         },

@@ -1,0 +1,427 @@
+"""The pipeline's pages: the board per opportunity type, a deal's page with its stage path,
+checklist, team and contacts, creating a deal, and the buttons that move, win, lose and
+reopen it. Field edits, owner, access, notes, archive and delete are the customers app's
+record pages, which serve deals as they serve accounts (see urls.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dealroom.core.errors import DomainError, Forbidden, NotFound
+from dealroom.core.forms import add_domain_errors, flash_domain_error
+from dealroom.core.htmx import is_htmx
+from dealroom.customers import access
+from dealroom.customers.models import ContactRole
+from dealroom.customers.views.common import _members, _record_form
+from dealroom.customers.views.records import _detail_context, _owner_choices
+from dealroom.customers.visibility import accounts_visible
+from dealroom.workspaces.guards import member_view
+from dealroom.workspaces.selectors import team_list
+
+from . import selectors, services, visibility
+from .models import Status, TeamRole
+
+
+def _close_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Any time")),
+        ("this_month", _("This month")),
+        ("this_quarter", _("This quarter")),
+        ("next_quarter", _("Next quarter")),
+        ("overdue", _("Overdue")),
+    ]
+
+
+def _detail_url(actor, opportunity_id: int) -> str:
+    return reverse("opportunity_detail", args=[actor.workspace.slug, opportunity_id])
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _visible_account_ids(actor, deals) -> set[int]:
+    """Which of these deals' accounts the actor may see: one query for a whole board. A deal
+    can be visible (deal team) while its account is not; its card then does not name it."""
+    return accounts_visible(actor, [d.account_id for d in deals])
+
+
+# -- the board -------------------------------------------------------------------------------
+
+
+@member_view
+def board_home(request, actor):
+    """The first active staged pipeline's board; the deal list when there is none."""
+    for opp_type in selectors.type_list(actor=actor):
+        if opp_type.is_staged:
+            return redirect("pipeline_board", actor.workspace.slug, opp_type.pk)
+    return redirect("opportunity_list", actor.workspace.slug)
+
+
+@member_view
+def board(request, actor, type_id: int):
+    opp_type = selectors.type_get(actor=actor, type_id=type_id)
+    if not opp_type.is_staged:
+        # Renewals and referrals have no stages: their deals are a list of that type.
+        url = reverse("opportunity_list", args=[actor.workspace.slug])
+        return redirect(f"{url}?f.type={opp_type.pk}")
+    flt = selectors.BoardFilter.parse(request.GET)
+    columns = selectors.board(actor=actor, opp_type=opp_type, flt=flt)
+    cards = [card for column in columns for card in column.cards]
+    context = {
+        "opp_type": opp_type,
+        "types": selectors.type_list(actor=actor),
+        "columns": columns,
+        "flt": flt,
+        "visible_accounts": _visible_account_ids(actor, cards),
+        "amounts_visible": selectors.amounts_visible(actor),
+        "can_move": actor.can_write,
+        "can_create": access.can_create(actor),
+        "members": _members(actor),
+        "teams": list(team_list(actor=actor)),
+        "close_choices": _close_choices(),
+        "querystring": request.GET.urlencode(),
+    }
+    template = "pipeline/_board.html" if is_htmx(request) else "pipeline/board.html"
+    return render(request, template, context)
+
+
+@member_view
+def board_column(request, actor, type_id: int, stage_id: int):
+    """More cards of one column, appended under the ones shown ("show more")."""
+    opp_type = selectors.type_get(actor=actor, type_id=type_id)
+    stage = next(
+        (s for s in selectors.stage_list(actor=actor, opp_type=opp_type) if s.pk == stage_id),
+        None,
+    )
+    if stage is None:
+        raise NotFound()
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    flt = selectors.BoardFilter.parse(request.GET)
+    cards = selectors.column_cards(
+        actor=actor, opp_type=opp_type, stage=stage, flt=flt, offset=offset
+    )
+    params = request.GET.copy()
+    params["offset"] = str(offset + len(cards))
+    return render(
+        request,
+        "pipeline/_column_cards.html",
+        {
+            "opp_type": opp_type,
+            "stage": stage,
+            "cards": cards,
+            "more": len(cards) == selectors.CARDS_PER_COLUMN,
+            "next_query": params.urlencode(),
+            "visible_accounts": _visible_account_ids(actor, cards),
+            "amounts_visible": selectors.amounts_visible(actor),
+            "can_move": actor.can_write,
+        },
+    )
+
+
+# -- creating a deal -------------------------------------------------------------------------
+
+
+@member_view
+def opportunity_create(request, actor):
+    if not access.can_create(actor):
+        raise Forbidden()
+    types = list(selectors.type_list(actor=actor))
+    chosen = request.POST.get("type") or request.GET.get("type") or ""
+    opp_type = next((t for t in types if str(t.pk) == chosen), None)
+    if opp_type is None:
+        # First the kind of deal: its stages (or none) decide the rest of the form.
+        return render(request, "pipeline/choose_type.html", {"types": types})
+    form = _record_form(request, actor, "opportunity")
+    account = request.GET.get("account", "")
+    if request.method == "GET" and account:
+        form.initial["account"] = account
+    stages = selectors.stage_list(actor=actor, opp_type=opp_type)
+    owner_choices = _owner_choices(actor, "opportunity")
+    if request.method == "POST" and form.is_valid():
+        try:
+            opp = services.opportunity_create(
+                actor=actor,
+                type_id=opp_type.pk,
+                data=form.changes(),
+                stage_id=request.POST.get("stage") or None,
+                owner_id=request.POST.get("owner") if owner_choices else None,
+            )
+            messages.success(request, _("Deal created."))
+            return redirect(_detail_url(actor, opp.pk))
+        except DomainError as e:
+            add_domain_errors(form, e)
+            if "stage" in e.fields:
+                form.add_error(None, e.fields["stage"])
+    return render(
+        request,
+        "pipeline/form.html",
+        {
+            "object_type": "opportunity",
+            "plural": "deals",
+            "form": form,
+            "opp_type": opp_type,
+            "stages": stages,
+            "selected_stage": request.POST.get("stage", ""),
+            "owner_choices": owner_choices,
+            "selected_owner": request.POST.get("owner", str(actor.membership.pk)),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- a deal's page ---------------------------------------------------------------------------
+
+
+def _stage_path(actor, opp) -> list[tuple[object, str]]:
+    """The type's stages with each one's state for this deal: done, current or next. A stage
+    archived since the deal entered it still shows, where it stood."""
+    stages = selectors.stage_list(actor=actor, opp_type=opp.type, with_archived=True)
+    current = next((s for s in stages if s.pk == opp.stage_id), None)
+    path = []
+    for stage in stages:
+        if stage.archived_at is not None and stage.pk != opp.stage_id:
+            continue
+        if current is None or stage.position > current.position:
+            state = "next"
+        elif stage.pk == opp.stage_id:
+            state = "current"
+        elif stage.position == current.position and stage.pk > current.pk:
+            state = "next"
+        else:
+            state = "done"
+        path.append((stage, state))
+    return path
+
+
+@member_view
+def opportunity_detail(request, actor, record_id: int):
+    opp = selectors.opportunity_get(actor=actor, opportunity_id=record_id)
+    return render(request, "pipeline/detail.html", _deal_context(actor, opp))
+
+
+def _deal_context(actor, opp, **forms) -> dict:
+    context = _detail_context(actor, "opportunity", opp, **forms)
+    history = selectors.stage_history(actor=actor, opportunity=opp)
+    team = selectors.deal_team(opportunity=opp)
+    can_edit = context["can_edit"] and opp.archived_at is None
+    context.update(
+        {
+            "opp": opp,
+            "account_visible": bool(_visible_account_ids(actor, [opp])),
+            "amounts_visible": selectors.amounts_visible(actor),
+            "path": _stage_path(actor, opp) if opp.type.is_staged else [],
+            "checklist": selectors.checklist(opportunity=opp),
+            "history": history,
+            "time_in_stages": selectors.time_in_stages(history),
+            "days_in_stage": selectors.days_in_stage(opp),
+            "stuck": selectors.is_stuck(opp),
+            "team": team,
+            "team_rows": _team_rows(team),
+            "team_roles": TeamRole.choices,
+            "contacts": selectors.deal_contacts(actor=actor, opportunity=opp),
+            "contact_roles": ContactRole.choices,
+            "loss_reasons": list(selectors.loss_reason_list(actor=actor)),
+            "can_move": can_edit and opp.is_open,
+            "can_edit": can_edit,
+            "can_reopen": not opp.is_open and visibility.can_reopen(actor),
+            "can_probability": can_edit
+            and opp.is_open
+            and opp.type.is_staged
+            and _field_editable(actor, "probability"),
+            "statuses": Status,
+        }
+    )
+    return context
+
+
+def _field_editable(actor, name: str) -> bool:
+    from dealroom.customers.visibility import field_rules
+
+    return field_rules(actor, visibility.OBJECT_TYPE).can_edit(name)
+
+
+def _team_rows(team) -> list[dict]:
+    """The team editor's rows: the current members and two empty rows to add people."""
+    rows = [{"member_id": str(m.member_id), "role": m.role, "split": m.split} for m in team]
+    return rows + [{"member_id": "", "role": "", "split": ""}] * 2
+
+
+def account_deals_panel(actor, account) -> tuple[str, dict]:
+    """The deals on an account's page, grouped by type with totals (registered in apps.py)."""
+    return "pipeline/_account_deals.html", {
+        "groups": selectors.account_opportunities(actor=actor, account=account),
+        "amounts_visible": selectors.amounts_visible(actor),
+        "can_create": access.can_create(actor) and account.archived_at is None,
+    }
+
+
+# -- the deal's buttons ----------------------------------------------------------------------
+
+
+def _act(request, actor, record_id: int, do, done: str):
+    """Run a service for a form on the deal's page (or the board's drag, asking for JSON)."""
+    try:
+        do()
+    except DomainError as e:
+        if _wants_json(request):
+            return JsonResponse(e.as_dict(), status=e.status)
+        flash_domain_error(request, e)
+        return redirect(_detail_url(actor, record_id))
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": done})
+    messages.success(request, done)
+    return redirect(_detail_url(actor, record_id))
+
+
+@require_POST
+@member_view
+def opportunity_move(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_move(
+            actor=actor,
+            opportunity_id=record_id,
+            stage_id=request.POST.get("stage"),
+            from_stage_id=request.POST.get("from_stage") or None,
+        ),
+        _("Stage changed."),
+    )
+
+
+@require_POST
+@member_view
+def opportunity_win(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_win(actor=actor, opportunity_id=record_id),
+        _("Marked as won."),
+    )
+
+
+@require_POST
+@member_view
+def opportunity_lose(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_lose(
+            actor=actor,
+            opportunity_id=record_id,
+            reason_id=request.POST.get("reason"),
+            note=request.POST.get("note", ""),
+        ),
+        _("Marked as lost."),
+    )
+
+
+@require_POST
+@member_view
+def opportunity_reopen(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_reopen(
+            actor=actor, opportunity_id=record_id, note=request.POST.get("note", "")
+        ),
+        _("Deal reopened."),
+    )
+
+
+@require_POST
+@member_view
+def opportunity_probability(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_probability_set(
+            actor=actor,
+            opportunity_id=record_id,
+            probability=request.POST.get("probability", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Probability saved."),
+    )
+
+
+@require_POST
+@member_view
+def deal_team(request, actor, record_id: int):
+    """The team editor posts parallel lists; rows left empty are not members."""
+    rows = zip(
+        request.POST.getlist("member_id"),
+        request.POST.getlist("role"),
+        request.POST.getlist("split"),
+        strict=False,
+    )
+    members = [
+        {"member_id": m, "role": r, "split": s} for m, r, s in rows if m.strip() or s.strip()
+    ]
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.deal_team_set(actor=actor, opportunity_id=record_id, members=members),
+        _("Deal team saved."),
+    )
+
+
+@require_POST
+@member_view
+def deal_contact_set(request, actor, record_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_contact_set(
+            actor=actor,
+            opportunity_id=record_id,
+            contact_id=request.POST.get("contact"),
+            role=request.POST.get("role", ""),
+        ),
+        _("Contact added to the deal."),
+    )
+
+
+@require_POST
+@member_view
+def deal_contact_remove(request, actor, record_id: int, contact_id: int):
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.opportunity_contact_remove(
+            actor=actor, opportunity_id=record_id, contact_id=contact_id
+        ),
+        _("Contact removed from the deal."),
+    )
+
+
+@require_POST
+@member_view
+def milestone_toggle(request, actor, record_id: int, milestone_id: int):
+    done = request.POST.get("done") == "1"
+    return _act(
+        request,
+        actor,
+        record_id,
+        lambda: services.milestone_set(
+            actor=actor, opportunity_id=record_id, milestone_id=milestone_id, done=done
+        ),
+        _("Checklist updated."),
+    )
