@@ -31,6 +31,11 @@ class PipelineConfig(AppConfig):
         from .views import account_deals_panel
 
         ACCOUNT_PANELS.append(account_deals_panel)
+        from dealroom.customers.views.leads import CONVERT_EXTRAS, ConvertExtra
+
+        from .views import convert_fields, convert_with_deal
+
+        CONVERT_EXTRAS.append(ConvertExtra(fields=convert_fields, convert=convert_with_deal))
         targets.register(
             Opportunity._meta.label_lower,
             visible_ids=visibility.visible_ids,

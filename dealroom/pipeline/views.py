@@ -5,6 +5,7 @@ record pages, which serve deals as they serve accounts (see urls.py)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -262,6 +263,38 @@ def account_deals_panel(actor, account) -> tuple[str, dict]:
         "amounts_visible": selectors.amounts_visible(actor),
         "can_create": access.can_create(actor) and account.archived_at is None,
     }
+
+
+def convert_fields(actor) -> dict[str, forms.Field]:
+    """What converting a lead adds: a first deal of a chosen type (registered in apps.py)."""
+    types = [(str(t.pk), str(t)) for t in selectors.type_list(actor=actor) if t.variant != "tag"]
+    return {
+        "deal_type": forms.ChoiceField(
+            label=_("Also open a deal"),
+            required=False,
+            choices=[("", _("No deal yet")), *types],
+        ),
+        "deal_name": forms.CharField(
+            label=_("Deal name"),
+            required=False,
+            max_length=200,
+            help_text=_("Empty: named after the lead."),
+        ),
+        "deal_amount": forms.CharField(label=_("Amount"), required=False),
+    }
+
+
+def convert_with_deal(*, actor, lead_id, account_id, contact_id, data):
+    if not data.get("deal_type"):
+        return None
+    return services.lead_convert_with_deal(
+        actor=actor,
+        lead_id=lead_id,
+        account_id=account_id,
+        contact_id=contact_id,
+        type_id=data["deal_type"],
+        deal={"name": data.get("deal_name", ""), "amount": data.get("deal_amount", "")},
+    )
 
 
 # -- the deal's buttons ----------------------------------------------------------------------

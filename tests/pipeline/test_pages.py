@@ -336,3 +336,52 @@ def test_account_page_lists_its_deals_by_type_with_totals(pp, rep_client):
 def test_nav_links_to_deals(pp, rep_client):
     html = page(rep_client.get(reverse("dashboard", args=[SLUG])))
     assert url("pipeline_board_home") in html
+
+
+# -- converting a lead can open its first deal -----------------------------------------------
+
+
+def _qualified_lead(pp, **data):
+    from dealroom.customers import services as cs
+
+    lead = pp.cx.lead(pp.rep, full_name="张伟", company_name="Sunny Farm 阳光农场", **data)
+    cs.lead_status_set(actor=pp.rep, lead_id=lead.pk, status="qualified", version=lead.version)
+    return lead
+
+
+def test_lead_conversion_opens_a_deal_of_the_chosen_type(pp, rep_client):
+    from dealroom.customers.models import Lead
+
+    lead = _qualified_lead(pp)
+    r = rep_client.get(reverse("lead_convert", args=[SLUG, lead.pk]))
+    assert r.status_code == 200 and "New business" in page(r)
+    assert "Referral" not in page(r)  # a referral is a marker, not a first deal
+    r = rep_client.post(
+        reverse("lead_convert", args=[SLUG, lead.pk]),
+        {"account": "", "contact": "", "deal_type": pp.staged.pk, "deal_amount": "8800"},
+    )
+    assert r.status_code == 302, page(r)[:2000]
+    opp = Opportunity.objects.get()
+    assert (opp.name, opp.amount, opp.source, opp.lead_id) == (
+        "Sunny Farm 阳光农场",
+        8800,
+        "lead",
+        lead.pk,
+    )
+    assert opp.stage_id == pp.qualify.pk and opp.account.name == "Sunny Farm 阳光农场"
+    assert [c.contact.full_name for c in opp.contact_links.all()] == ["张伟"]
+    assert Lead.objects.get(pk=lead.pk).status == "converted"
+
+
+def test_refused_first_deal_leaves_the_lead_unconverted(pp, rep_client):
+    from dealroom.customers.models import Account, Lead
+
+    lead = _qualified_lead(pp)
+    r = rep_client.post(
+        reverse("lead_convert", args=[SLUG, lead.pk]),
+        {"account": "", "contact": "", "deal_type": pp.staged.pk, "deal_amount": "lots"},
+    )
+    assert r.status_code == 400
+    assert 'data-field="deal_amount"' in page(r) or "deal_amount" in page(r)
+    assert Lead.objects.get(pk=lead.pk).status == "qualified"
+    assert not Opportunity.objects.exists() and not Account.objects.exists()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dealroom.core.errors import Forbidden, Invalid
+from dealroom.core.errors import DomainError, Forbidden
 from dealroom.core.forms import add_domain_errors
 from dealroom.workspaces.guards import member_view
 
@@ -20,6 +25,19 @@ from .common import (
     _act,
     _url,
 )
+
+
+@dataclass(frozen=True)
+class ConvertExtra:
+    """What another app adds to converting a lead (the pipeline: a first deal), registered
+    at start-up. `fields(actor)` are extra form fields; `convert(...)` does the whole
+    conversion in one transaction when its fields are filled in, else returns None."""
+
+    fields: Callable[[Any], dict[str, forms.Field]]
+    convert: Callable[..., tuple | None]
+
+
+CONVERT_EXTRAS: list[ConvertExtra] = []
 
 
 @require_POST
@@ -107,17 +125,24 @@ def lead_convert(request, actor, record_id: int):
         accounts=suggested_accounts + [a for a in accounts if a not in suggested_accounts],
         contacts=contacts,
     )
+    for extra in CONVERT_EXTRAS:
+        form.fields.update(extra.fields(actor))
     if request.method == "POST":
+        chosen = {
+            "actor": actor,
+            "lead_id": lead.pk,
+            "account_id": request.POST.get("account") or None,
+            "contact_id": request.POST.get("contact") or None,
+        }
         try:
-            _lead, account, _contact = services.lead_convert(
-                actor=actor,
-                lead_id=lead.pk,
-                account_id=request.POST.get("account") or None,
-                contact_id=request.POST.get("contact") or None,
+            done = next(
+                (r for x in CONVERT_EXTRAS if (r := x.convert(**chosen, data=request.POST))),
+                None,
             )
+            _lead, account, _contact = done or services.lead_convert(**chosen)
             messages.success(request, _("Lead converted."))
             return redirect(_url("account", "detail", actor, account.pk))
-        except Invalid as e:
+        except DomainError as e:
             form.is_valid()
             add_domain_errors(form, e)
     return render(

@@ -15,6 +15,7 @@ from .config import (
 )
 from .deals import (
     deal_team_set,
+    lead_convert_with_deal,
     milestone_set,
     missing_fields,
     open_milestones,
@@ -31,6 +32,7 @@ from .deals import (
 
 __all__ = [
     "deal_team_set",
+    "lead_convert_with_deal",
     "loss_reason_create",
     "loss_reason_set_active",
     "milestone_archive",

@@ -15,6 +15,7 @@ from dealroom.activity.models import Audience
 from dealroom.activity.services import record as record_event
 from dealroom.core.actors import Actor, Member
 from dealroom.core.errors import Conflict, Forbidden, Invalid, NotFound
+from dealroom.customers import services as customer_services
 from dealroom.customers import visibility as customer_visibility
 from dealroom.customers.fields import all_fields, value_of
 from dealroom.customers.models import Contact, ContactRole
@@ -31,6 +32,7 @@ from ..models import (
     Opportunity,
     OpportunityContact,
     OpportunityType,
+    Source,
     Stage,
     StageChange,
     Status,
@@ -542,3 +544,38 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+# -- a lead's first deal ---------------------------------------------------------------------
+
+_DEAL_FORM_FIELDS = {"name": "deal_name", "amount": "deal_amount", "type": "deal_type"}
+
+
+@transaction.atomic
+def lead_convert_with_deal(
+    *, actor: Actor, lead_id, type_id, deal: dict, account_id=None, contact_id=None
+):
+    """Convert a lead (customers) and open its first deal on the new or chosen account, with
+    the lead's contact on it: one transaction, so a refused deal leaves the lead as it was."""
+    lead, account, contact = customer_services.lead_convert(
+        actor=actor, lead_id=lead_id, account_id=account_id, contact_id=contact_id
+    )
+    data = {k: v for k, v in deal.items() if v not in (None, "")}
+    data.setdefault("name", lead.company_name or lead.full_name or account.name)
+    data["account"] = account.pk
+    data["source"] = Source.REFERRAL if lead.referred_by_id else Source.LEAD
+    if lead.referred_by_id:
+        data["referred_by"] = lead.referred_by_id
+    try:
+        opp = opportunity_create(actor=actor, type_id=type_id, data=data, lead=lead)
+    except Invalid as e:
+        fields = {_DEAL_FORM_FIELDS.get(k, k): v for k, v in e.fields.items()}
+        raise Invalid(e.message, fields=fields, **e.details) from None
+    if contact is not None:
+        opportunity_contact_set(
+            actor=actor,
+            opportunity_id=opp.pk,
+            contact_id=contact.pk,
+            role=ContactRole.DECISION_MAKER,
+        )
+    return lead, account, contact
