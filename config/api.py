@@ -64,3 +64,4 @@ def http_error(request, exc: HttpError):
 api.add_router("", "dealroom.workspaces.api.router")
 api.add_router("", "dealroom.activity.api.router")
 api.add_router("", "dealroom.customers.api.router")
+api.add_router("", "dealroom.pipeline.api.router")

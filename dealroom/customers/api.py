@@ -2,9 +2,11 @@
 
 Reads go through selectors (scoped to the actor), writes through services; a record leaves as
 `record_out`, which holds only the fields the reader may see. The same endpoints are made for
-each of the three objects (`_record_routes`); contacts on accounts, the lead pool, custom field
+each of the three objects (`_record_routes`; the writes in `record_write_routes`, which the
+pipeline app uses for opportunities too); contacts on accounts, the lead pool, custom field
 definitions and search follow."""
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.db.models import prefetch_related_objects
@@ -88,7 +90,8 @@ def _data(values: dict | None, *drop: str) -> dict[str, Any]:
     return data
 
 
-def _body(payload: BaseModel, *drop: str) -> dict[str, Any]:
+def payload_data(payload: BaseModel, *drop: str) -> dict[str, Any]:
+    """The fields a body sets (not those left out), in the form the record services take."""
     return _data(payload.model_dump(exclude_unset=True), *drop)
 
 
@@ -99,16 +102,23 @@ def _with_body(view, schema: type[BaseModel]):
     return view
 
 
+def _operation(object_type: str, plural: str, a_record: str):
+    one = {"tags": [plural], "exclude_unset": True}
+
+    def op(verb: str, summary: str) -> dict[str, Any]:
+        text = summary.format(one=a_record, many=plural)
+        return {**one, "operation_id": f"{object_type}_{verb}", "summary": text}
+
+    return op
+
+
 def _record_routes(object_type: str) -> None:
+    """List, create and get one of the customer objects; the rest is `record_write_routes`."""
     plural = PLURAL[object_type]
     base = f"/w/{{slug}}/{plural}"
     item = f"{base}/{{record_id}}"
     Out = schemas.RECORD_OUT[object_type]
-    one = {"tags": [plural], "exclude_unset": True}
-
-    def op(verb: str, summary: str) -> dict[str, Any]:
-        text = summary.format(one=A_RECORD[object_type], many=plural)
-        return {**one, "operation_id": f"{object_type}_{verb}", "summary": text}
+    op = _operation(object_type, plural, A_RECORD[object_type])
 
     @router.get(
         base,
@@ -136,7 +146,10 @@ def _record_routes(object_type: str) -> None:
         if "owner" in payload.model_fields_set:
             owner_id = "" if payload.owner is None else payload.owner
         record = services.record_create(
-            actor=actor, object_type=object_type, data=_body(payload, "owner"), owner_id=owner_id
+            actor=actor,
+            object_type=object_type,
+            data=payload_data(payload, "owner"),
+            owner_id=owner_id,
         )
         return Status(201, record_out(actor, object_type, record))
 
@@ -150,6 +163,34 @@ def _record_routes(object_type: str) -> None:
         record = selectors.record_get(actor=actor, object_type=object_type, record_id=record_id)
         return record_out(actor, object_type, record)
 
+    record_write_routes(
+        router,
+        object_type,
+        plural=plural,
+        a_record=A_RECORD[object_type],
+        out_schema=Out,
+        out=lambda actor, record: record_out(actor, object_type, record),
+    )
+
+
+def record_write_routes(
+    router: Router,
+    object_type: str,
+    *,
+    plural: str,
+    a_record: str,
+    out_schema: type[BaseModel],
+    out: Callable[[Actor, Any], dict[str, Any]],
+) -> None:
+    """Change fields (with the version check), delete, archive and restore, owner and
+    collaborators of one kind of record under /w/<slug>/<plural>/<id>: the same endpoints
+    over the same record services for accounts, contacts, leads and, from the pipeline app,
+    opportunities. `out(actor, record)` is the record as the actor may see it; `out_schema`
+    documents it."""
+    item = f"/w/{{slug}}/{plural}/{{record_id}}"
+    Out = out_schema
+    op = _operation(object_type, plural, a_record)
+
     def record_update(request, slug: str, record_id: int, payload: schemas.RecordPatchIn):
         actor = actor_for(request, slug)
         record = services.record_update(
@@ -157,9 +198,9 @@ def _record_routes(object_type: str) -> None:
             object_type=object_type,
             record_id=record_id,
             version=payload.version,
-            data=_body(payload, "version"),
+            data=payload_data(payload, "version"),
         )
-        return record_out(actor, object_type, record)
+        return out(actor, record)
 
     router.patch(item, response=Out, **op("update", "Change fields of {one}"))(
         _with_body(record_update, schemas.RECORD_PATCH[object_type])
@@ -177,7 +218,7 @@ def _record_routes(object_type: str) -> None:
             record = services.record_archive(
                 actor=actor, object_type=object_type, record_id=record_id, archived=archived
             )
-            return record_out(actor, object_type, record)
+            return out(actor, record)
 
         return archive
 
@@ -192,7 +233,7 @@ def _record_routes(object_type: str) -> None:
         record = services.record_owner_change(
             actor=actor, object_type=object_type, record_id=record_id, owner_id=payload.owner_id
         )
-        return record_out(actor, object_type, record)
+        return out(actor, record)
 
     def collaborators(actor: Actor, record_id: int):
         record = selectors.record_get(actor=actor, object_type=object_type, record_id=record_id)

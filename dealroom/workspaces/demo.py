@@ -116,6 +116,10 @@ def seed(stdout=None) -> Workspace:
 
     customers_demo.seed(ws, actor)
 
+    from dealroom.pipeline import demo as pipeline_demo
+
+    pipeline_demo.seed(ws, actor)
+
     # A second, small workspace so the switcher has somewhere to go.
     if not Workspace.objects.filter(slug="demo-renewals").exists():
         services.workspace_create(owner=admin, name="续费团队 Renewals Team", slug="demo-renewals")
