@@ -5,12 +5,16 @@ record pages, which serve deals as they serve accounts (see urls.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dealroom.core.errors import DomainError, Forbidden, NotFound
@@ -25,7 +29,7 @@ from dealroom.workspaces.guards import member_view
 from dealroom.workspaces.selectors import team_list
 
 from . import selectors, services, visibility
-from .models import Status, TeamRole
+from .models import Opportunity, Status, TeamRole
 
 
 def _close_choices() -> list[tuple[str, str]]:
@@ -52,6 +56,46 @@ def _visible_account_ids(actor, deals) -> set[int]:
     return accounts_visible(actor, [d.account_id for d in deals])
 
 
+@dataclass
+class Card:
+    """What a board card shows, worked out once in Python: a board renders up to 20 cards per
+    column, and per-card URL reversing and plural translation in the template cost more than
+    the queries (benchmarks/pipeline.py)."""
+
+    opp: Opportunity
+    url: str
+    account: str
+    owner: str
+    amount: str  # "" when the reader may not see amounts
+    days_label: str
+    stuck: bool
+
+
+def _cards(actor, deals) -> list[Card]:
+    visible = _visible_account_ids(actor, deals)
+    show_amounts = selectors.amounts_visible(actor)
+    hidden = _("(an account you cannot see)")
+    # "/w/<slug>/deals/0/" → "/w/<slug>/deals/": each card's page is the prefix plus its id.
+    prefix = reverse("opportunity_detail", args=[actor.workspace.slug, 0]).removesuffix("0/")
+    cards = []
+    for opp in deals:
+        days = selectors.days_in_stage(opp)
+        cards.append(
+            Card(
+                opp=opp,
+                url=f"{prefix}{opp.pk}/",
+                account=opp.account.name if opp.account_id in visible else hidden,
+                owner=opp.owner.user.full_name if opp.owner else "",
+                amount=f"{number_format(opp.amount, 0, force_grouping=True)} {opp.currency}"
+                if show_amounts and opp.amount is not None
+                else "",
+                days_label=ngettext("%(days)d day", "%(days)d days", days) % {"days": days},
+                stuck=selectors.is_stuck(opp),
+            )
+        )
+    return cards
+
+
 # -- the board -------------------------------------------------------------------------------
 
 
@@ -73,13 +117,12 @@ def board(request, actor, type_id: int):
         return redirect(f"{url}?f.type={opp_type.pk}")
     flt = selectors.BoardFilter.parse(request.GET)
     columns = selectors.board(actor=actor, opp_type=opp_type, flt=flt)
-    cards = [card for column in columns for card in column.cards]
+    cards = iter(_cards(actor, [opp for column in columns for opp in column.cards]))
     context = {
         "opp_type": opp_type,
         "types": selectors.type_list(actor=actor),
-        "columns": columns,
+        "columns": [(column, [next(cards) for _opp in column.cards]) for column in columns],
         "flt": flt,
-        "visible_accounts": _visible_account_ids(actor, cards),
         "amounts_visible": selectors.amounts_visible(actor),
         "can_move": actor.can_write,
         "can_create": access.can_create(actor),
@@ -118,10 +161,9 @@ def board_column(request, actor, type_id: int, stage_id: int):
         {
             "opp_type": opp_type,
             "stage": stage,
-            "cards": cards,
+            "cards": _cards(actor, cards),
             "more": len(cards) == selectors.CARDS_PER_COLUMN,
             "next_query": params.urlencode(),
-            "visible_accounts": _visible_account_ids(actor, cards),
             "amounts_visible": selectors.amounts_visible(actor),
             "can_move": actor.can_write,
         },

@@ -215,7 +215,7 @@ def test_board_queries_do_not_grow_with_the_deals(pp, role, filtered):
     _add_deals(pp, 45, account)
     many = _board_queries(pp, pp.actor(role), flt)
     assert many == few
-    assert few <= 8
+    assert few <= 10  # stages, rules, scope, the aggregate, card ids, cards, settings
 
 
 def test_column_cards_queries_do_not_grow_with_the_deals(pp):

@@ -2,19 +2,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.translation import ngettext
 
-from .. import selectors
-
 register = template.Library()
-
-
-@register.filter
-def stuck(opportunity) -> bool:
-    return selectors.is_stuck(opportunity)
-
-
-@register.filter
-def days_in_stage(opportunity) -> int:
-    return selectors.days_in_stage(opportunity)
 
 
 @register.simple_tag
