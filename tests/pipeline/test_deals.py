@@ -236,7 +236,8 @@ def test_gate_refuses_with_the_missing_labels_and_nothing_changes(pp):
     before = state(opp)
     with pytest.raises(Invalid) as e:
         move(pp, opp, pp.propose)
-    assert e.value.details == {"missing": ["expected close date"]}
+    # labels for people, field names for API clients
+    assert e.value.details == {"missing": ["expected close date"], "missing_fields": ["close_date"]}
     assert "stage" in e.value.fields
     assert "expected close date" in e.value.fields["stage"]
     assert e.value.as_dict()["details"]["missing"] == ["expected close date"]

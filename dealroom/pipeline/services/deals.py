@@ -121,19 +121,29 @@ def _type_of(actor: Actor, type_id) -> OpportunityType:
 # -- gates -----------------------------------------------------------------------------------
 
 
-def missing_fields(actor: Actor, opp: Opportunity, stages: list[Stage]) -> list[str]:
-    """Labels of the fields the stages require that the deal leaves empty."""
+def missing_fields(actor: Actor, opp: Opportunity, stages: list[Stage]) -> dict[str, str]:
+    """The fields the stages require that the deal leaves empty: name → label."""
     fields = {f.name: f for f in all_fields(opp.workspace_id, OBJECT_TYPE, actor)}
-    missing: list[str] = []
+    missing: dict[str, str] = {}
     for stage in stages:
         for name in stage.required_fields:
             field = fields.get(name)
             if field is None:
                 continue  # a custom field since switched off no longer gates
-            label = str(field.label)
-            if value_of(opp, field, actor=actor) in (None, "", []) and label not in missing:
-                missing.append(label)
+            if value_of(opp, field, actor=actor) in (None, "", []):
+                missing.setdefault(name, str(field.label))
     return missing
+
+
+def _missing_error(message: str, missing: dict[str, str], stage) -> Invalid:
+    """A gate's refusal: the labels in the message, the names for clients in `details`."""
+    labels = list(missing.values())
+    return Invalid(
+        message % {"fields": ", ".join(f"“{m}”" for m in labels), "stage": stage},
+        fields={"stage": _("Missing: %(fields)s") % {"fields": ", ".join(labels)}},
+        missing=labels,
+        missing_fields=list(missing),
+    )
 
 
 def open_milestones(opp: Opportunity) -> list[Milestone]:
@@ -163,12 +173,7 @@ def _check_gate(actor: Actor, opp: Opportunity, target: Stage) -> None:
         )
     missing = missing_fields(actor, opp, entering)
     if missing:
-        raise Invalid(
-            _("Fill in %(fields)s before moving to “%(stage)s”.")
-            % {"fields": ", ".join(f"“{m}”" for m in missing), "stage": target},
-            fields={"stage": _("Missing: %(fields)s") % {"fields": ", ".join(missing)}},
-            missing=missing,
-        )
+        raise _missing_error(_("Fill in %(fields)s before moving to “%(stage)s”."), missing, target)
     forward = current is not None and target.position > current.position
     if forward and opp.type.require_checklist:
         left = open_milestones(opp)
@@ -226,11 +231,7 @@ def opportunity_create(
         )
         missing = missing_fields(actor, draft, [*entering, stage])
         if missing:
-            raise Invalid(
-                _("Fill in %(fields)s to start in “%(stage)s”.")
-                % {"fields": ", ".join(f"“{m}”" for m in missing), "stage": stage},
-                missing=missing,
-            )
+            raise _missing_error(_("Fill in %(fields)s to start in “%(stage)s”."), missing, stage)
     opp = records.record_create(
         actor=actor, object_type=OBJECT_TYPE, data=data, owner_id=owner_id, extra=extra
     )
