@@ -6,14 +6,17 @@ class PipelineConfig(AppConfig):
     label = "pipeline"
 
     def ready(self):
-        # Opportunities are records like accounts: the customers app's record services, field
-        # catalogue, field permissions and timelines serve them once told how (explicit
+        # Opportunities are records like accounts: the customers app's record services, pages,
+        # field catalogue, field permissions and timelines serve them once told how (explicit
         # registration, no signals). Who sees a deal is this app's rule (visibility.py).
         from dealroom.activity import targets
         from dealroom.customers import fields
         from dealroom.customers import visibility as customer_visibility
+        from dealroom.customers.views.leads import CONVERT_EXTRAS, ConvertExtra
+        from dealroom.customers.views.lists import REASON_CHOICES
+        from dealroom.customers.views.records import ACCOUNT_PANELS
 
-        from . import visibility
+        from . import views, visibility
         from .fields import opportunity_fields
         from .models import Opportunity
 
@@ -26,18 +29,15 @@ class PipelineConfig(AppConfig):
             default_sort="close_date",
         )
         fields.REGISTERED[object_type] = opportunity_fields
-        from dealroom.customers.views.records import ACCOUNT_PANELS
-
-        from .views import account_deals_panel
-
-        ACCOUNT_PANELS.append(account_deals_panel)
-        from dealroom.customers.views.leads import CONVERT_EXTRAS, ConvertExtra
-
-        from .views import convert_fields, convert_with_deal
-
-        CONVERT_EXTRAS.append(ConvertExtra(fields=convert_fields, convert=convert_with_deal))
         targets.register(
             Opportunity._meta.label_lower,
             visible_ids=visibility.visible_ids,
             redact=customer_visibility.redactor_for(object_type),
         )
+        # What deals add to customer pages: the account's deals, a lead's first deal on
+        # conversion, the deal list's type / stage / loss reason filters.
+        ACCOUNT_PANELS.append(views.account_deals_panel)
+        CONVERT_EXTRAS.append(
+            ConvertExtra(fields=views.convert_fields, convert=views.convert_with_deal)
+        )
+        REASON_CHOICES[object_type] = views.list_choices

@@ -307,6 +307,22 @@ def account_deals_panel(actor, account) -> tuple[str, dict]:
     }
 
 
+def list_choices(actor) -> dict[str, list[tuple[str, str]]]:
+    """The deal list's filters on type, stage and loss reason (registered in apps.py)."""
+    types = list(selectors.type_list(actor=actor, active_only=False))
+    stages = []
+    for opp_type in types:
+        if opp_type.is_staged:
+            for stage in selectors.stage_list(actor=actor, opp_type=opp_type):
+                stages.append((str(stage.pk), f"{opp_type} · {stage}"))
+    reasons = selectors.loss_reason_list(actor=actor, active_only=False)
+    return {
+        "type": [(str(t.pk), str(t)) for t in types],
+        "stage": stages,
+        "loss_reason": [(str(r.pk), r.name) for r in reasons],
+    }
+
+
 def convert_fields(actor) -> dict[str, forms.Field]:
     """What converting a lead adds: a first deal of a chosen type (registered in apps.py)."""
     types = [(str(t.pk), str(t)) for t in selectors.type_list(actor=actor) if t.variant != "tag"]

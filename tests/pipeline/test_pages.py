@@ -385,3 +385,21 @@ def test_refused_first_deal_leaves_the_lead_unconverted(pp, rep_client):
     assert 'data-field="deal_amount"' in page(r) or "deal_amount" in page(r)
     assert Lead.objects.get(pk=lead.pk).status == "qualified"
     assert not Opportunity.objects.exists() and not Account.objects.exists()
+
+
+def test_deal_list_offers_type_and_stage_choices(pp, rep_client):
+    pp.deal(name="In qualify")
+    pp.deal(name="In propose", stage=pp.propose, **pp.ready())
+    html = page(rep_client.get(url("opportunity_list")))
+    assert 'name="f.stage"' in html and f'<option value="{pp.propose.pk}"' in html
+    assert 'name="f.type"' in html and "Renewal" in html
+    html = page(rep_client.get(url("opportunity_list") + f"?f.stage={pp.propose.pk}"))
+    assert "In propose" in html and "In qualify" not in html
+
+
+def test_board_totals_keep_currencies_apart(pp, rep_client):
+    pp.deal(name="Yuan deal", amount="1000")
+    pp.deal(name="Euro deal", amount="500", currency="EUR")
+    html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
+    assert "1,000 CNY" in html
+    assert 'data-testid="column-other-currency">500 EUR' in html

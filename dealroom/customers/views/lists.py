@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import QueryDict, StreamingHttpResponse
@@ -29,6 +31,18 @@ from .common import (
 )
 
 
+def _lead_reasons(actor) -> dict[str, list[tuple[str, str]]]:
+    reasons = selectors.disqualify_reason_list(actor=actor, active_only=False)
+    return {"disqualify_reason": [(str(r.pk), r.name) for r in reasons]}
+
+
+# A list's filters on related workspace lists ("reason" fields: a lead's disqualification
+# reason, a deal's type or stage) offer their choices; other apps register theirs at start-up.
+REASON_CHOICES: dict[str, Callable[[Any], dict[str, list[tuple[str, str]]]]] = {
+    "lead": _lead_reasons
+}
+
+
 @member_view
 def record_list(request, actor, object_type: str, pool: bool = False):
     params = request.GET.copy()
@@ -51,6 +65,9 @@ def record_list(request, actor, object_type: str, pool: bool = False):
         "rows": rows,
         "columns": columns,
         "filter_fields": [f for f in fields if f.filterable],
+        "reason_choices": REASON_CHOICES[object_type](actor)
+        if object_type in REASON_CHOICES
+        else {},
         "saved_views": selectors.saved_view_list(actor=actor, object_type=object_type),
         "saved_view_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
         "members": _members(actor),
