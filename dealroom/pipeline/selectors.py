@@ -382,3 +382,13 @@ def account_opportunities(*, actor: Actor, account, limit: int = 50) -> list[Typ
             )
         groups[deal.type_id].deals.append(deal)
     return list(groups.values())
+
+
+def account_referrals(*, actor: Actor, account, limit: int = 20) -> list[Opportunity]:
+    """Deals (referral tags and others) this account referred, that the actor may see."""
+    return list(
+        Opportunity.objects.visible_to(actor)
+        .filter(referred_by=account)
+        .select_related("type", "account")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -302,6 +302,7 @@ def account_deals_panel(actor, account) -> tuple[str, dict]:
     """The deals on an account's page, grouped by type with totals (registered in apps.py)."""
     return "pipeline/_account_deals.html", {
         "groups": selectors.account_opportunities(actor=actor, account=account),
+        "referrals": selectors.account_referrals(actor=actor, account=account),
         "amounts_visible": selectors.amounts_visible(actor),
         "can_create": access.can_create(actor) and account.archived_at is None,
     }

@@ -403,3 +403,10 @@ def test_board_totals_keep_currencies_apart(pp, rep_client):
     html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
     assert "1,000 CNY" in html
     assert 'data-testid="column-other-currency">500 EUR' in html
+
+
+def test_referring_account_page_lists_its_referrals(pp, rep_client):
+    referrer = pp.account(name="Old friend")
+    pp.deal(opp_type=pp.tag, name="Referred neighbour", referred_by=referrer.pk)
+    html = page(rep_client.get(reverse("account_detail", args=[SLUG, referrer.pk])))
+    assert 'data-testid="account-referrals"' in html and "Referred neighbour" in html
