@@ -46,3 +46,9 @@ def timeline_target(event) -> str:
     if not event.target_type or event.target_id is None:
         return ""
     return f"#timeline-{event.target_type.replace('.', '-')}-{event.target_id}"
+
+
+@register.filter
+def timeline_id(record) -> str:
+    """The id of a record's timeline element, as `timeline_target` names it for live swaps."""
+    return f"timeline-{record._meta.label_lower.replace('.', '-')}-{record.pk}"
