@@ -21,7 +21,7 @@ from dealroom.core.errors import DomainError, Forbidden, NotFound
 from dealroom.core.forms import add_domain_errors, flash_domain_error
 from dealroom.core.htmx import is_htmx
 from dealroom.customers import access
-from dealroom.customers.models import ContactRole
+from dealroom.customers.models import Account, ContactRole
 from dealroom.customers.views.common import _members, _record_form
 from dealroom.customers.views.records import _detail_context, _owner_choices
 from dealroom.customers.visibility import accounts_visible
@@ -184,9 +184,7 @@ def opportunity_create(request, actor):
         # First the kind of deal: its stages (or none) decide the rest of the form.
         return render(request, "pipeline/choose_type.html", {"types": types})
     form = _record_form(request, actor, "opportunity")
-    account = request.GET.get("account", "")
-    if request.method == "GET" and account:
-        form.initial["account"] = account
+    _preselect_account(actor, form, request.POST.get("account") or request.GET.get("account"))
     stages = selectors.stage_list(actor=actor, opp_type=opp_type)
     owner_choices = _owner_choices(actor, "opportunity")
     if request.method == "POST" and form.is_valid():
@@ -219,6 +217,21 @@ def opportunity_create(request, actor):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _preselect_account(actor, form, account_id) -> None:
+    """ "New deal" from an account's page: that account chosen, even when it is not among
+    the first accounts the picker lists."""
+    if not str(account_id or "").isdigit() or "account" not in form.fields:
+        return
+    account_id = int(account_id)
+    if account_id not in accounts_visible(actor, [account_id]):
+        return
+    widget = form.fields["account"].widget
+    if str(account_id) not in {str(v) for v, _label in widget.choices}:
+        name = Account.objects.filter(pk=account_id).values_list("name", flat=True).first()
+        widget.choices = [*widget.choices, (str(account_id), name or "")]
+    form.initial["account"] = str(account_id)
 
 
 # -- a deal's page ---------------------------------------------------------------------------

@@ -410,3 +410,17 @@ def test_referring_account_page_lists_its_referrals(pp, rep_client):
     pp.deal(opp_type=pp.tag, name="Referred neighbour", referred_by=referrer.pk)
     html = page(rep_client.get(reverse("account_detail", args=[SLUG, referrer.pk])))
     assert 'data-testid="account-referrals"' in html and "Referred neighbour" in html
+
+
+def test_new_deal_from_an_account_page_has_that_account_chosen(pp, rep_client):
+    for k in range(55):  # more than the picker's first page of accounts
+        pp.account(name=f"A{k:02d}")
+    account = pp.account(name="ZZ Last account")
+    form = url("opportunity_create") + f"?type={pp.staged.pk}&account={account.pk}"
+    html = page(rep_client.get(form))
+    assert f'<option value="{account.pk}" selected>ZZ Last account</option>' in html
+    hidden = pp.account(pp.manager, name="Not yours")
+    html = page(
+        rep_client.get(url("opportunity_create") + f"?type={pp.staged.pk}&account={hidden.pk}")
+    )
+    assert "Not yours" not in html
