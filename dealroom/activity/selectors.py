@@ -37,13 +37,15 @@ def event_list_for_target(
 def event_list_after(*, actor: Actor, after: int, limit: int = 100):
     """Events a reconnecting client missed, oldest first."""
     qs = ActivityEvent.objects.visible_to(actor).filter(pk__gt=after).order_by("id")
-    return targets.redact(actor, list(qs.select_related("actor_user")[:limit]))
+    events = qs.select_related("actor_user").prefetch_related("also")[:limit]
+    return targets.redact(actor, list(events))
 
 
 def event_get(*, actor: Actor, event_id: int) -> ActivityEvent | None:
     event = (
         ActivityEvent.objects.visible_to(actor)
         .select_related("actor_user")
+        .prefetch_related("also")
         .filter(pk=event_id)
         .first()
     )

@@ -49,6 +49,15 @@ def timeline_target(event) -> str:
 
 
 @register.filter
+def timeline_targets(event) -> list[str]:
+    """The timelines an event shows on live: its target's, and those it is `also` on (a deal
+    move on its account's page). Sockets' events come with `also` prefetched."""
+    own = timeline_target(event)
+    more = [f"#timeline-{a.target_type.replace('.', '-')}-{a.target_id}" for a in event.also.all()]
+    return [t for t in [own, *more] if t]
+
+
+@register.filter
 def timeline_id(record) -> str:
     """The id of a record's timeline element, as `timeline_target` names it for live swaps."""
     return f"timeline-{record._meta.label_lower.replace('.', '-')}-{record.pk}"
