@@ -19,7 +19,7 @@ from dealroom.customers import services as customer_services
 from dealroom.customers import visibility as customer_visibility
 from dealroom.customers.fields import all_fields, value_of
 from dealroom.customers.models import Contact, ContactRole
-from dealroom.customers.services import records
+from dealroom.customers.services import record_input, records
 from dealroom.customers.visibility import settings_for
 from dealroom.workspaces.models import Membership
 
@@ -222,8 +222,8 @@ def opportunity_create(
     if stage is not None:
         # The gate looks at the deal as it would be: check before anything is written.
         draft = Opportunity(workspace_id=actor.workspace_id, type=opp_type, stage=None)
-        values = records.clean_input(actor=actor, object_type=OBJECT_TYPE, data=data)
-        records._assign(draft, values)
+        values = record_input.clean_input(actor=actor, object_type=OBJECT_TYPE, data=data)
+        record_input.assign(draft, values)
         # Starting further along skips the stages before it: their gates apply too, as they
         # do to a deal moved forward past them.
         entering = Stage.objects.filter(
