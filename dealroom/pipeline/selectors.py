@@ -48,11 +48,16 @@ def type_get(*, actor: Actor, type_id) -> OpportunityType:
     return opp_type
 
 
-def stage_list(*, actor: Actor, opp_type: OpportunityType, with_archived: bool = False):
-    qs = Stage.objects.visible_to(actor).filter(type=opp_type)
+def stage_list(
+    *, actor: Actor, opp_type: OpportunityType | None, with_archived: bool = False
+) -> list[Stage]:
+    """The stages of one type in order, or (`opp_type=None`) of every type, type by type."""
+    qs = Stage.objects.visible_to(actor)
+    if opp_type is not None:
+        qs = qs.filter(type=opp_type)
     if not with_archived:
         qs = qs.filter(archived_at__isnull=True)
-    return list(qs.order_by("position", "pk"))
+    return list(qs.order_by("type__position", "type_id", "position", "pk"))
 
 
 def loss_reason_list(*, actor: Actor, active_only: bool = True):

@@ -29,7 +29,7 @@ from dealroom.workspaces.guards import member_view
 from dealroom.workspaces.selectors import team_list
 
 from . import selectors, services, visibility
-from .models import Opportunity, Status, TeamRole
+from .models import Opportunity, Stage, Status, TeamRole
 
 
 def _close_choices() -> list[tuple[str, str]]:
@@ -237,7 +237,7 @@ def _preselect_account(actor, form, account_id) -> None:
 # -- a deal's page ---------------------------------------------------------------------------
 
 
-def _stage_path(actor, opp) -> list[tuple[object, str]]:
+def _stage_path(actor, opp) -> list[tuple[Stage, str]]:
     """The type's stages with each one's state for this deal: done, current or next. A stage
     archived since the deal entered it still shows, where it stood."""
     stages = selectors.stage_list(actor=actor, opp_type=opp.type, with_archived=True)
@@ -324,11 +324,11 @@ def account_deals_panel(actor, account) -> tuple[str, dict]:
 def list_choices(actor) -> dict[str, list[tuple[str, str]]]:
     """The deal list's filters on type, stage and loss reason (registered in apps.py)."""
     types = list(selectors.type_list(actor=actor, active_only=False))
-    stages = []
-    for opp_type in types:
-        if opp_type.is_staged:
-            for stage in selectors.stage_list(actor=actor, opp_type=opp_type):
-                stages.append((str(stage.pk), f"{opp_type} · {stage}"))
+    names = {t.pk: str(t) for t in types}
+    stages = [
+        (str(stage.pk), f"{names.get(stage.type_id, '')} · {stage}")
+        for stage in selectors.stage_list(actor=actor, opp_type=None)
+    ]
     reasons = selectors.loss_reason_list(actor=actor, active_only=False)
     return {
         "type": [(str(t.pk), str(t)) for t in types],
