@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dealroom.workspaces",
     "dealroom.customers",
     "dealroom.pipeline",
+    "dealroom.rooms",
     "dealroom.activity",
     "dealroom.realtime",
 ]

@@ -54,6 +54,7 @@ urlpatterns = [
     path("settings/", ws_views.user_settings, name="user_settings"),
     path("lang/", ws_views.set_language, name="set_language"),
     path("invite/<str:token>/", ws_views.invite_accept, name="invite_accept"),
+    path("", include("dealroom.rooms.urls")),
     path("w/<slug:slug>/", include(workspace_scoped)),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -82,7 +82,14 @@ def test_committed_service_publishes_after_commit(monkeypatch):
         team = services.team_create(actor=admin, name="Kept")
         assert published == []  # not before commit
     event = ActivityEvent.objects.get(verb="team.created", target_id=team.pk)
-    assert published == [{"workspace_id": world.a.pk, "event_id": event.pk}]
+    assert published == [
+        {
+            "workspace_id": world.a.pk,
+            "event_id": event.pk,
+            "target_type": "workspaces.team",
+            "target_id": team.pk,
+        }
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

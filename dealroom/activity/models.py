@@ -13,6 +13,8 @@ class Audience(models.TextChoices):
     MANAGERS = "managers", _("Admins and managers")
     ADMINS = "admins", _("Admins")
     RECORD = "record", _("Everyone who may see the record")
+    # A room event guests may see too: members see it as a record event of the room.
+    SHARED = "shared", _("Everyone in the room, guests included")
 
 
 class ActivityEventQuerySet(models.QuerySet["ActivityEvent"]):
@@ -29,10 +31,17 @@ class ActivityEventQuerySet(models.QuerySet["ActivityEvent"]):
             if actor.is_manager:
                 audiences.append(Audience.MANAGERS)
             return qs.filter(
-                Q(audience__in=audiences) | Q(audience=Audience.RECORD) & targets.visible_q(actor)
+                Q(audience__in=audiences)
+                | Q(audience__in=[Audience.RECORD, Audience.SHARED]) & targets.visible_q(actor)
             )
         if isinstance(actor, Guest):
-            return self.none()  # room events shared with guests arrive with the rooms issue
+            # A guest sees the shared events of their rooms, nothing else of the workspace.
+            return self.filter(
+                workspace_id=actor.workspace_id,
+                audience=Audience.SHARED,
+                target_type="rooms.room",
+                target_id__in=actor.room_ids,
+            )
         return self.none()
 
 

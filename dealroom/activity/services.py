@@ -65,17 +65,23 @@ def record(
         Notification(workspace_id=actor.workspace_id, recipient_id=uid, event=event)
         for uid in recipients
     )
-    transaction.on_commit(partial(dispatch, event.pk, actor.workspace_id, verb))
+    transaction.on_commit(
+        partial(dispatch, event.pk, actor.workspace_id, verb, event.target_type, event.target_id)
+    )
     return event
 
 
-def dispatch(event_id: int, workspace_id: int, verb: str) -> None:
+def dispatch(
+    event_id: int, workspace_id: int, verb: str, target_type: str = "", target_id=None
+) -> None:
     """Runs after commit only: a rolled-back service never reaches here."""
     from dealroom.realtime import publish
 
     from .jobs import enqueue_jobs
 
-    publish.event_happened(workspace_id=workspace_id, event_id=event_id)
+    publish.event_happened(
+        workspace_id=workspace_id, event_id=event_id, target_type=target_type, target_id=target_id
+    )
     enqueue_jobs(event_id=event_id, verb=verb)
 
 

@@ -3,3 +3,8 @@
 
 def workspace_group(workspace_id: int) -> str:
     return f"workspace-{workspace_id}"
+
+
+def target_group(target_type: str, target_id: int) -> str:
+    """Sockets watching one record (a room page watches its room): "target-rooms.room-5"."""
+    return f"target-{target_type}-{target_id}"

@@ -1,5 +1,6 @@
-"""Transport only: tell open sockets that an event happened. Called by activity.dispatch
-after commit and by nothing else. Sockets re-read what they may see (consumers.py)."""
+"""Transport only: tell open sockets that something happened. Called after commit by
+activity.dispatch (events) and by services that change who may see what (access); sockets
+re-read what they may see (consumers)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,46 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from .groups import workspace_group
+from .groups import target_group, workspace_group
 
 log = logging.getLogger(__name__)
 
+# Targets whose pages keep a socket on the record itself (a room page on its room).
+WATCHED_TARGETS = {"rooms.room"}
 
-def event_happened(*, workspace_id: int, event_id: int) -> None:
+
+def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            workspace_group(workspace_id), {"type": "activity.event", "event_id": event_id}
-        )
+        async_to_sync(layer.group_send)(group, message)
     except Exception:  # committed already; a down channel layer costs liveness, not data
-        log.exception("live publish failed for event %s", event_id)
+        log.exception("live publish to %s failed", group)
+
+
+def event_happened(
+    *, workspace_id: int, event_id: int, target_type: str = "", target_id=None
+) -> None:
+    message = {"type": "activity.event", "event_id": event_id}
+    _send(workspace_group(workspace_id), message)
+    if target_type in WATCHED_TARGETS and target_id is not None:
+        _send(target_group(target_type, target_id), message)
 
 
 def close_user_sockets(*, workspace_id: int, user_id: int) -> None:
     """Ask every socket of a user in a workspace to re-check access (it closes if gone)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(
-            workspace_group(workspace_id), {"type": "access.changed", "user_id": user_id}
-        )
-    except Exception:
-        log.exception("live access-change publish failed")
+    _send(workspace_group(workspace_id), {"type": "access.changed", "user_id": user_id})
+
+
+def room_access_changed(*, workspace_id: int, room_id: int, contact_id) -> None:
+    """A guest lost (or may have lost) a room: their sockets on it re-check and close."""
+    _send(
+        target_group("rooms.room", room_id),
+        {"type": "access.changed", "contact_id": contact_id},
+    )
+
+
+def presence_changed(*, room_id: int) -> None:
+    """Someone came into or left a room page: its sockets re-read who is there."""
+    _send(target_group("rooms.room", room_id), {"type": "presence.changed"})

@@ -23,7 +23,7 @@ from dealroom.customers.services import record_input, records
 from dealroom.customers.visibility import settings_for
 from dealroom.workspaces.models import Membership
 
-from .. import visibility
+from .. import hooks, visibility
 from ..models import (
     DealTeamMember,
     LossReason,
@@ -236,6 +236,7 @@ def opportunity_create(
         actor=actor, object_type=OBJECT_TYPE, data=data, owner_id=owner_id, extra=extra
     )
     _history(actor, opp, from_stage=None, from_status="")
+    hooks.deal_created(actor=actor, opportunity=opp)
     return opp
 
 
@@ -310,6 +311,7 @@ def opportunity_move(*, actor: Actor, opportunity_id, stage_id, from_stage_id=No
             "to_id": target.pk,
         },
     )
+    hooks.stage_entered(actor=actor, opportunity=opp, stage=target)
     return opp
 
 

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class RoomsConfig(AppConfig):
+    name = "dealroom.rooms"
+    label = "rooms"
+
+    def ready(self):
+        # A deal gets its room when it is created (explicit hook, no signals); room events are
+        # record events whose target is the room: members see them when they may see the room.
+        from dealroom.activity import describe as activity_describe
+        from dealroom.activity import targets
+        from dealroom.activity.templatetags import activity as activity_tags
+        from dealroom.pipeline import hooks
+
+        from . import describe, services, visibility
+        from .models import Room
+
+        hooks.DEAL_CREATED.append(services.room_create_for_deal)
+        targets.register(
+            Room._meta.label_lower,
+            visible_ids=visibility.visible_room_ids,
+            redact=lambda actor, data: data,
+        )
+        activity_describe.MESSAGES.update(describe.MESSAGES)
+        activity_tags.ICONS.update(describe.ICONS)

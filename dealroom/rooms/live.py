@@ -1,0 +1,142 @@
+"""What a room page receives when something changes: small "operations" carrying HTML the
+page applies by element id (static/dealroom/room.js). The same operations answer the page's
+own requests and the room socket, so the poster and every other open view end up with the same
+markup. Everything is rendered through the selectors as the reader: a guest's operations
+never hold internal content.
+
+    <template data-op="upsert" data-into="#thread-room"> <article id="comment-7">…</template>
+    <template data-op="replace"> <section id="room-plan">…</template>   (only if on the page)
+    <template data-op="remove" data-id="task-panel-9"></template>
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from dealroom.core.actors import Actor, Guest
+
+from . import selectors, visibility
+from .models import Room, TaskKind
+
+PLAN_VERBS = ("room_task.", "room_milestone.")
+PEOPLE_VERBS = ("room.member_", "room.guest_", "room.invitation_")
+
+
+def _op(kind: str, html: str = "", *, into: str = "", element_id: str = "", mode: str = "") -> str:
+    attrs = format_html(' data-op="{}"', kind)
+    if into:
+        attrs += format_html(' data-into="{}"', into)
+    if element_id:
+        attrs += format_html(' data-id="{}"', element_id)
+    if mode:
+        attrs += format_html(' data-mode="{}"', mode)
+    return f"<template{attrs}>{html}</template>"
+
+
+def context(actor: Actor, room: Room, **extra) -> dict:
+    """What every room partial needs to know about the reader (URLs are built from `side`
+    and `slug`: /w/<slug>/rooms/… for sellers, /g/<slug>/rooms/… for guests)."""
+    return {
+        "room": room,
+        "is_guest": isinstance(actor, Guest),
+        "can_manage": visibility.can_manage(actor, room),
+        "can_take_part": visibility.can_take_part(actor),
+        "side": "g" if isinstance(actor, Guest) else "w",
+        **extra,
+    }
+
+
+def comment_ops(actor: Actor, room: Room, comment, *, slug: str, names: dict[int, str]) -> str:
+    into = f"#thread-task-{comment.task_id}" if comment.task_id else "#thread-room"
+    html = render_to_string(
+        "rooms/_comment.html", context(actor, room, slug=slug, c=comment, names=names)
+    )
+    return _op("upsert", html, into=into)
+
+
+def plan_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    plan = selectors.plan_get(actor=actor, room=room)
+    html = render_to_string("rooms/_plan.html", context(actor, room, slug=slug, plan=plan))
+    header = render_to_string("rooms/_progress.html", context(actor, room, slug=slug, plan=plan))
+    return _op("replace", html) + _op("replace", header)
+
+
+def task_context(actor: Actor, room: Room, task, *, slug: str) -> dict:
+    """What a task's panel shows: the task, its edit form's choices, its thread."""
+    plan = selectors.plan_get(actor=actor, room=room)
+    return context(
+        actor,
+        room,
+        slug=slug,
+        task=task,
+        members=selectors.member_list(actor=actor, room=room),
+        milestones=[m.milestone for m in plan.milestones if m.milestone],
+        assigned={a.pk for a in task.assignees.all()},
+        kinds=TaskKind.choices,
+    )
+
+
+def task_panel_ops(actor: Actor, room: Room, task_id: int, *, slug: str) -> str:
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    if task is None or task.room_id != room.pk:
+        return _op("remove", element_id=f"task-panel-{task_id}")
+    html = render_to_string("rooms/_task_summary.html", task_context(actor, room, task, slug=slug))
+    return _op("replace", html)
+
+
+def me_op(member_id) -> str:
+    """The reader's own member id (a seller becomes a member of the room by taking part)."""
+    return _op("me", element_id=str(member_id or ""))
+
+
+def people_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    html = render_to_string(
+        "rooms/_people.html",
+        context(actor, room, slug=slug, **selectors.people_get(actor=actor, room=room)),
+    )
+    return _op("replace", html)
+
+
+def activity_ops(actor: Actor, room: Room, events, *, slug: str) -> str:
+    html = render_to_string(
+        "rooms/_activity_items.html", context(actor, room, slug=slug, events=events)
+    )
+    return _op("upsert-many", html, into="#room-activity", mode="prepend")
+
+
+def cursor_op(event_id: int) -> str:
+    return _op("cursor", element_id=str(event_id))
+
+
+def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
+    """Operations for events the reader may see (already read through the activity
+    selectors as the reader), oldest first."""
+    parts: list[str] = []
+    names = selectors.member_names(room=room)
+    plan_done = people_done = False
+    for event in events:
+        verb = event.verb
+        data = event.data or {}
+        if verb.startswith("room_comment."):
+            comment = selectors.comment_get(actor=actor, comment_id=data.get("comment"))
+            if comment is not None and comment.room_id == room.pk:
+                parts.append(comment_ops(actor, room, comment, slug=slug, names=names))
+        elif verb.startswith(PLAN_VERBS):
+            if not plan_done:
+                parts.append(plan_ops(actor, room, slug=slug))
+                plan_done = True
+            if data.get("task"):
+                parts.append(task_panel_ops(actor, room, data["task"], slug=slug))
+        elif verb.startswith(PEOPLE_VERBS) and not people_done:
+            parts.append(people_ops(actor, room, slug=slug))
+            people_done = True
+        elif verb == "room.settings_changed":
+            room.refresh_from_db(fields=["shared_fields", "welcome"])
+            html = render_to_string("rooms/_header.html", context(actor, room, slug=slug))
+            parts.append(_op("replace", html))
+    if events:
+        parts.append(activity_ops(actor, room, list(reversed(events)), slug=slug))
+        parts.append(cursor_op(events[-1].pk))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is rendered by templates

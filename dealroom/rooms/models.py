@@ -1,0 +1,251 @@
+"""Digital sales rooms: one shared space per deal where the seller's people and the customer's
+people (guests) plan and discuss the deal. Who may see what is decided in visibility.py."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dealroom.workspaces.models import Membership, User, Workspace
+
+from .querysets import RoomItemQuerySet, RoomQuerySet
+
+
+class RoomSettings(models.Model):
+    """Per-workspace rules for rooms; a workspace without a row uses the defaults."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="room_settings"
+    )
+    invite_days = models.PositiveIntegerField(_("guest links expire after (days)"), default=14)
+    require_email_code = models.BooleanField(
+        _("guests confirm their e-mail with a code on a new browser"), default=True
+    )
+    max_file_mb = models.PositiveIntegerField(_("largest file (MB)"), default=25)
+
+    def __str__(self) -> str:
+        return f"room settings of {self.workspace_id}"
+
+
+class Room(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.OneToOneField(
+        "pipeline.Opportunity", on_delete=models.CASCADE, related_name="room"
+    )
+    # Deal fields the owner chose to show guests (e.g. ["amount", "close_date"]).
+    shared_fields = models.JSONField(default=list, blank=True)
+    welcome = models.TextField(_("welcome message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoomQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"room of deal {self.opportunity_id}"
+
+
+class MemberKind(models.TextChoices):
+    MEMBER = "member", _("Seller side")
+    GUEST = "guest", _("Guest")
+
+
+class NotifyLevel(models.TextChoices):
+    ALL = "all", _("Everything")
+    MENTIONS = "mentions", _("Mentions and my tasks only")
+    NONE = "none", _("Nothing")
+
+
+class RoomMember(models.Model):
+    """Someone in a room: a workspace member (membership) or a guest (a customer contact).
+    Also their per-room state: notification level, what they have read, when they came."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField(max_length=10, choices=MemberKind.choices)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    added_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    notify_level = models.CharField(
+        _("notifications"), max_length=10, choices=NotifyLevel.choices, default=NotifyLevel.ALL
+    )
+    read_up_to = models.BigIntegerField(default=0)  # last ActivityEvent id seen in the room
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "membership"], name="room_member_once"),
+            models.UniqueConstraint(fields=["room", "contact"], name="room_guest_once"),
+        ]
+        indexes = [models.Index(fields=["membership", "room"], name="room_member_of")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind == MemberKind.GUEST
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class RoomInvitation(models.Model):
+    """A guest's link to one room: the token is stored only as its SHA-256 hash."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(RoomMember, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class GuestSession(models.Model):
+    """One browser of a guest: made when a link is redeemed; verified once the e-mail code is
+    right (or at once where the workspace does not ask for codes). Revoking it ends it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(
+        RoomInvitation, on_delete=models.CASCADE, related_name="sessions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class Attempt(models.Model):
+    """Redeeming links and sending invitations, counted per key for rate limits."""
+
+    key = models.CharField(max_length=120, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+
+class RoomPresence(models.Model):
+    """An open room page (one socket): who is in the room now. The socket's heartbeat keeps
+    `seen_at` fresh; rows of vanished processes age out of the presence query."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    person = models.CharField(max_length=40)  # "m<membership id>" or "g<contact id>"
+    name = models.CharField(max_length=200)
+    is_guest = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(db_index=True)
+
+
+class Milestone(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    internal = models.BooleanField(_("internal"), default=False)
+
+    objects = RoomItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskKind(models.TextChoices):
+    TASK = "task", _("Task")
+    MEETING = "meeting", _("Meeting")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class Task(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="tasks")
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=TaskKind.choices, default="task")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    place = models.CharField(_("place or link"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    blocked_reason = models.CharField(_("why blocked"), max_length=300, blank=True)
+    internal = models.BooleanField(_("internal"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    assignees = models.ManyToManyField(RoomMember, blank=True, related_name="tasks")
+    created_by = models.ForeignKey(
+        RoomMember, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    ics_sequence = models.PositiveIntegerField(default=0)
+
+    objects = RoomItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["room", "position"], name="task_room_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == TaskStatus.DONE
+
+
+class Comment(models.Model):
+    """A post in the room's thread or under a task. Edits keep the earlier text (revisions);
+    deleting blanks the text and keeps the row so replies and history stay readable."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="comments")
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(RoomMember, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoomItemQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "task", "-id"], name="comment_thread")]
+
+
+class CommentRevision(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    replaced_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,311 @@
+"""Scoped reads for rooms: every query starts from `visible_to(actor)` (querysets.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from dealroom.activity.models import ActivityEvent
+from dealroom.core.actors import Actor, Guest, Member
+
+from .models import (
+    Comment,
+    GuestSession,
+    MemberKind,
+    Milestone,
+    Room,
+    RoomInvitation,
+    RoomMember,
+    RoomPresence,
+    RoomSettings,
+    Task,
+    TaskStatus,
+)
+
+THREAD_PAGE = 50
+
+
+def room_settings(workspace_id: int) -> RoomSettings:
+    return RoomSettings.objects.filter(workspace_id=workspace_id).first() or RoomSettings(
+        workspace_id=workspace_id
+    )
+
+
+def guest_actor(*, workspace, session_id) -> Guest | None:
+    """The guest behind a browser's guest session in this workspace, with the rooms they are
+    an active guest of; None when the session is unknown, unverified or revoked."""
+    try:
+        pk = int(session_id)
+    except (TypeError, ValueError):
+        return None
+    session = GuestSession.objects.filter(
+        pk=pk,
+        workspace=workspace,
+        verified_at__isnull=False,
+        revoked_at__isnull=True,
+    ).first()
+    if session is None:
+        return None
+    room_ids = frozenset(
+        RoomMember.objects.filter(
+            workspace=workspace,
+            contact_id=session.contact_id,
+            kind=MemberKind.GUEST,
+            removed_at__isnull=True,
+        ).values_list("room_id", flat=True)
+    )
+    if not room_ids:
+        return None
+    return Guest(workspace=workspace, contact_id=session.contact_id, room_ids=room_ids)
+
+
+def room_get(*, actor: Actor, room_id) -> Room | None:
+    try:
+        pk = int(room_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Room.objects.visible_to(actor)
+        .select_related(
+            "opportunity",
+            "opportunity__account",
+            "opportunity__stage",
+            "opportunity__type",
+            "opportunity__owner__user",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def own_member_id(*, actor: Actor, room: Room) -> int | None:
+    """The reader's row in the room, if they have one."""
+    if isinstance(actor, Guest):
+        rows = RoomMember.objects.filter(room=room, contact_id=actor.contact_id, kind="guest")
+    elif isinstance(actor, Member):
+        rows = RoomMember.objects.filter(room=room, membership_id=actor.membership.pk)
+    else:
+        return None
+    return rows.filter(removed_at__isnull=True).values_list("pk", flat=True).first()
+
+
+def member_list(*, actor: Actor, room: Room) -> list[RoomMember]:
+    """Active members of a room the caller has already found visible (sellers first)."""
+    return list(
+        RoomMember.objects.filter(room=room, removed_at__isnull=True).order_by("kind", "name", "pk")
+    )
+
+
+def member_names(*, room: Room) -> dict[int, str]:
+    """Current names of the room's active members, for rendering mentions."""
+    return dict(
+        RoomMember.objects.filter(room=room, removed_at__isnull=True).values_list("pk", "name")
+    )
+
+
+@dataclass
+class MilestoneView:
+    milestone: Milestone | None  # None: tasks without a milestone
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for t in self.tasks if t.status == TaskStatus.DONE)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / len(self.tasks)) if self.tasks else 0
+
+
+@dataclass
+class Plan:
+    milestones: list[MilestoneView]
+    now: datetime
+
+    @property
+    def total(self) -> int:
+        return sum(len(m.tasks) for m in self.milestones)
+
+    @property
+    def done(self) -> int:
+        return sum(m.done for m in self.milestones)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def plan_get(*, actor: Actor, room: Room) -> Plan:
+    """The mutual action plan as the actor may see it: milestones in order, each with its tasks
+    in order (assignees and comment counts in the same few queries)."""
+    milestones = list(
+        Milestone.objects.visible_to(actor).filter(room=room).order_by("position", "pk")
+    )
+    tasks = list(
+        Task.objects.visible_to(actor)
+        .filter(room=room)
+        .annotate(
+            comment_count=Count(
+                "comments",
+                filter=Q(comments__deleted_at__isnull=True)
+                & (Q(comments__internal=False) if isinstance(actor, Guest) else Q()),
+            )
+        )
+        .prefetch_related(Prefetch("assignees", queryset=RoomMember.objects.order_by("name")))
+        .order_by("position", "pk")
+    )
+    views = {m.pk: MilestoneView(m) for m in milestones}
+    loose = MilestoneView(None)
+    for task in tasks:
+        views.get(task.milestone_id, loose).tasks.append(task)
+    ordered = list(views.values())
+    if loose.tasks or not ordered:
+        ordered.append(loose)
+    return Plan(ordered, timezone.now())
+
+
+def task_get(*, actor: Actor, task_id) -> Task | None:
+    try:
+        pk = int(task_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Task.objects.visible_to(actor)
+        .select_related("milestone", "room", "created_by")
+        .prefetch_related("assignees")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def comment_list(
+    *,
+    actor: Actor,
+    room: Room,
+    task: Task | None = None,
+    before: int | None = None,
+    limit: int = THREAD_PAGE,
+) -> list[Comment]:
+    """A thread, oldest first on the page: the newest `limit` comments (before an id to page
+    back)."""
+    qs = Comment.objects.visible_to(actor).filter(room=room, task=task).select_related("author")
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return list(reversed(qs.order_by("-pk")[:limit]))
+
+
+def comment_get(*, actor: Actor, comment_id) -> Comment | None:
+    try:
+        pk = int(comment_id)
+    except (TypeError, ValueError):
+        return None
+    return Comment.objects.visible_to(actor).select_related("author", "task").filter(pk=pk).first()
+
+
+def my_rooms(*, actor: Actor, limit: int = 100) -> list[Room]:
+    """Rooms the actor is in (member: rows of theirs; guest: their rooms), most recently active
+    first, each with `unread` (an event in it after what they read, by someone else)."""
+    if isinstance(actor, Guest):
+        rooms = Room.objects.visible_to(actor)
+        mine = RoomMember.objects.filter(
+            room=OuterRef("pk"), contact_id=actor.contact_id, kind=MemberKind.GUEST
+        )
+    elif isinstance(actor, Member):
+        rooms = Room.objects.visible_to(actor).filter(
+            members__membership=actor.membership, members__removed_at__isnull=True
+        )
+        mine = RoomMember.objects.filter(room=OuterRef("pk"), membership=actor.membership)
+    else:
+        return []
+    newer = ActivityEvent.objects.filter(
+        target_type="rooms.room",
+        target_id=OuterRef("pk"),
+        id__gt=mine.values("read_up_to")[:1],
+    )
+    if isinstance(actor, Guest):
+        newer = newer.filter(audience="shared")
+    last = ActivityEvent.objects.filter(
+        target_type="rooms.room", target_id=OuterRef("pk")
+    ).order_by("-id")
+    qs = (
+        rooms.select_related("opportunity", "opportunity__account", "opportunity__stage")
+        .annotate(unread=Exists(newer), last_event=Subquery(last.values("created_at")[:1]))
+        .order_by("-last_event", "-pk")
+    )
+    return list(qs[:limit])
+
+
+def room_activity(*, actor: Actor, room: Room, before: int | None = None, limit: int = 30):
+    """The room's activity tab: its events as the actor may see them."""
+    from dealroom.activity import selectors as activity
+
+    return activity.event_list_for_target(
+        actor=actor, target_type="rooms.room", target_id=room.pk, before=before, limit=limit
+    )
+
+
+PRESENCE_SECONDS = 90
+
+
+def presence(*, room: Room) -> list[RoomPresence]:
+    """Who has the room open now (a socket that beat within the last 90 seconds), one row per
+    person."""
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    rows = RoomPresence.objects.filter(room=room, seen_at__gte=since).order_by("name", "pk")
+    seen: dict[str, RoomPresence] = {}
+    for row in rows:
+        seen.setdefault(row.person, row)
+    return list(seen.values())
+
+
+def people_get(*, actor: Actor, room: Room) -> dict:
+    """The room's people panel: members and guests, who is here now; for those who run the
+    room also pending links, the account's contacts to invite and workspace members to add."""
+    from dealroom.customers.models import AccountContact, Contact
+    from dealroom.workspaces.models import Membership
+
+    from . import visibility
+
+    members = member_list(actor=actor, room=room)
+    here = presence(room=room)
+    ctx: dict = {"members": members, "present": here, "present_keys": {p.person for p in here}}
+    if isinstance(actor, Member) and visibility.can_manage(actor, room):
+        in_room = {m.membership_id for m in members if m.membership_id}
+        guests = {m.contact_id for m in members if m.contact_id}
+        ctx["invitations"] = list(
+            RoomInvitation.objects.filter(room=room, revoked_at__isnull=True)
+            .select_related("member")
+            .order_by("-pk")[:50]
+        )
+        ctx["now"] = timezone.now()
+        on_account = AccountContact.objects.filter(account_id=room.opportunity.account_id)
+        ctx["invitable"] = list(
+            Contact.objects.visible_to(actor)
+            .filter(pk__in=on_account.values("contact_id"))
+            .exclude(pk__in=guests)
+            .order_by("full_name")[:100]
+        )
+        ctx["addable"] = list(
+            Membership.objects.filter(workspace_id=actor.workspace_id, is_active=True)
+            .exclude(pk__in=in_room)
+            .select_related("user")
+            .order_by("user__full_name")[:200]
+        )
+    return ctx
+
+
+def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100):
+    """The room's events the reader may see after an id, oldest first (what a page or a
+    reconnecting socket missed)."""
+    from dealroom.activity import targets
+
+    qs = (
+        ActivityEvent.objects.visible_to(actor)
+        .filter(target_type="rooms.room", target_id=room.pk, pk__gt=after)
+        .select_related("actor_user")
+        .order_by("id")
+    )
+    return targets.redact(actor, list(qs[:limit]))

@@ -1,0 +1,131 @@
+"""What every room service shares: finding the room as the actor, the actor's place in it,
+recording room events (target: the room; shown on the deal's and account's timelines too),
+and counting attempts for rate limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealroom.activity.models import ActivityEvent, Audience
+from dealroom.activity.services import record as record_event
+from dealroom.core.actors import Actor, Guest, Member
+from dealroom.core.errors import Forbidden, NotFound, Throttled
+
+from .. import visibility
+from ..models import Attempt, MemberKind, NotifyLevel, Room, RoomMember
+
+
+def as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+def room_for(actor: Actor, room_id) -> Room:
+    """The room if the actor may see it; 404 otherwise (never 403: it does not exist for you)."""
+    room = (
+        Room.objects.visible_to(actor)
+        .select_related("opportunity", "opportunity__account", "opportunity__owner__user")
+        .filter(pk=as_int(room_id))
+        .first()
+    )
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def require_manager(actor: Actor, room: Room) -> None:
+    if not visibility.can_manage(actor, room):
+        raise Forbidden(_("Only the deal owner, the deal team and managers run this room."))
+
+
+def require_participant(actor: Actor) -> None:
+    if not visibility.can_take_part(actor):
+        raise Forbidden()
+
+
+def me(actor: Actor, room: Room) -> RoomMember:
+    """The actor's row in the room. A member who may see the room joins it by taking part."""
+    if isinstance(actor, Guest):
+        own = RoomMember.objects.filter(
+            room=room, contact_id=actor.contact_id, kind=MemberKind.GUEST, removed_at__isnull=True
+        ).first()
+        if own is None:
+            raise NotFound()
+        return own
+    if not isinstance(actor, Member):
+        raise Forbidden()
+    own, created = RoomMember.objects.get_or_create(
+        room=room,
+        membership=actor.membership,
+        defaults={
+            "workspace_id": room.workspace_id,
+            "kind": MemberKind.MEMBER,
+            "name": actor.user.full_name or actor.user.email,
+            "email": actor.user.email,
+            "added_by": actor.user,
+            "notify_level": NotifyLevel.MENTIONS,
+        },
+    )
+    if own.removed_at is not None:
+        own.removed_at = None
+        own.save(update_fields=["removed_at"])
+    return own
+
+
+def room_event(
+    actor: Actor,
+    room: Room,
+    verb: str,
+    data: dict | None = None,
+    *,
+    shared: bool,
+    by: RoomMember | None = None,
+    notify=(),
+) -> ActivityEvent:
+    """Room events target the room. Shared ones reach the room's guests too; internal ones only
+    members who may see the room. Guests have no user: their name travels in the data."""
+    payload = {"room_id": room.pk, "deal": room.opportunity.name, **(data or {})}
+    if by is not None:
+        payload["by_member"] = by.pk
+        if by.is_guest:
+            payload["actor_name"] = by.name
+            payload["guest"] = True
+    event = record_event(
+        actor=actor,
+        verb=verb,
+        target=room,
+        data=payload,
+        audience=Audience.SHARED if shared else Audience.RECORD,
+        notify=notify,
+        also=[room.opportunity, room.opportunity.account],
+    )
+    if by is not None and by.pk:
+        # What you did yourself is not unread for you.
+        RoomMember.objects.filter(pk=by.pk, read_up_to__lt=event.pk).update(read_up_to=event.pk)
+    return event
+
+
+def latest_event_id(room: Room) -> int:
+    return (
+        ActivityEvent.objects.filter(target_type="rooms.room", target_id=room.pk).aggregate(
+            m=Max("id")
+        )["m"]
+        or 0
+    )
+
+
+def throttle(key: str, *, limit: int, minutes: int) -> None:
+    """Count an attempt under `key`; refuse once `limit` attempts fall in the window. The
+    attempt is recorded even when refused, so hammering does not reopen the window."""
+    now = timezone.now()
+    since = now - timedelta(minutes=minutes)
+    recent = Attempt.objects.filter(key=key, at__gte=since).count()
+    Attempt.objects.create(key=key, at=now)
+    if recent >= limit:
+        raise Throttled()

@@ -1,0 +1,441 @@
+"""Guests: customer contacts invited into a room by a link.
+
+The link's token is 256-bit random and stored only as a hash, bound to one room and one
+e-mail. Opening the link never redeems it (mail scanners open links); a button press does.
+On a new browser the guest proves the e-mail with a 6-digit code (workspace setting), which
+expires in 10 minutes, works once, and locks the browser for 15 minutes after 5 misses.
+Revoking a link or removing a guest ends their browser sessions and closes their sockets."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dealroom.activity.models import Audience
+from dealroom.activity.services import record as record_event
+from dealroom.core.actors import Actor, Guest, Member, System
+from dealroom.core.errors import DomainError, Invalid, NotFound, Throttled
+from dealroom.core.tokens import new_token, token_hash
+from dealroom.customers import clean
+from dealroom.customers import visibility as customer_visibility
+from dealroom.customers.models import AccountContact, Contact
+from dealroom.customers.services import records as customer_records
+from dealroom.workspaces.models import Workspace
+
+from ..models import GuestSession, MemberKind, NotifyLevel, Room, RoomInvitation, RoomMember
+from ..selectors import room_settings
+from .common import as_int, require_manager, room_event, room_for, throttle
+
+CODE_MINUTES = 10
+CODE_TRIES = 5
+LOCK_MINUTES = 15
+
+
+class LinkInvalid(DomainError):
+    """An expired, revoked or unknown link. Carries the state and, when the link was real, the
+    invitation (so the page can offer to ask the seller for a new one)."""
+
+    status = 410
+    code = "link_invalid"
+
+    def __init__(self, state: str, invitation: RoomInvitation | None = None):
+        super().__init__(_("This link no longer opens the room."), state=state)
+        self.state = state
+        self.invitation = invitation
+
+
+# -- inviting --------------------------------------------------------------------------------
+
+
+def _guest_contact(actor: Actor, room: Room, contact_id, email: str, name: str):
+    """The contact to invite and the address to send to: a chosen contact (its first e-mail
+    unless one is typed) or a typed address (an existing contact of the account with it, or a
+    new contact, put on the account when the actor may edit it)."""
+    try:
+        email = clean.email(email) if email else ""
+    except ValueError as e:
+        raise Invalid(fields={"email": str(e)}) from None
+    account = room.opportunity.account
+    if contact_id not in (None, ""):
+        contact = Contact.objects.visible_to(actor).filter(pk=as_int(contact_id)).first()
+        if contact is None:
+            raise Invalid(fields={"contact": _("Choose a contact you can see.")})
+        email = email or (contact.emails[0] if contact.emails else "")
+        if not email:
+            raise Invalid(fields={"email": _("This contact has no e-mail address; type one.")})
+        return contact, email
+    if not email:
+        raise Invalid(fields={"email": _("Choose a contact or type an e-mail address.")})
+    on_account = AccountContact.objects.filter(account=account).values("contact_id")
+    contact = (
+        Contact.objects.visible_to(actor).filter(pk__in=on_account, emails__icontains=email).first()
+    )
+    if contact is not None and email in contact.emails:
+        return contact, email
+    full_name = (name or "").strip() or email.split("@")[0]
+    contact = customer_records.record_create(
+        actor=actor, object_type="contact", data={"full_name": full_name, "emails": email}
+    )
+    if customer_visibility.can_edit(actor, account):
+        customer_records.account_contact_link(
+            actor=actor, account_id=account.pk, contact_id=contact.pk, role="other"
+        )
+    return contact, email
+
+
+@transaction.atomic
+def room_guest_invite(
+    *, actor: Actor, room_id, contact_id=None, email: str = "", name: str = "", language=""
+) -> tuple[RoomInvitation, str]:
+    """Invite a customer contact; returns the invitation and the raw token (e-mailed after
+    commit, never stored)."""
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    assert isinstance(actor, Member)
+    throttle(f"invite:{actor.membership.pk}", limit=60, minutes=60)
+    contact, email = _guest_contact(actor, room, contact_id, email, name)
+    guest, _created = RoomMember.objects.get_or_create(
+        room=room,
+        contact=contact,
+        defaults={
+            "workspace_id": room.workspace_id,
+            "kind": MemberKind.GUEST,
+            "name": contact.full_name,
+            "email": email,
+            "added_by": actor.user,
+            "notify_level": NotifyLevel.ALL,
+        },
+    )
+    guest.removed_at = None
+    guest.email = email
+    guest.save(update_fields=["removed_at", "email"])
+    token = new_token()
+    days = room_settings(room.workspace_id).invite_days
+    invitation = RoomInvitation.objects.create(
+        workspace_id=room.workspace_id,
+        room=room,
+        member=guest,
+        email=email,
+        token_hash=token_hash(token),
+        created_by=actor.user,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    room_event(
+        actor,
+        room,
+        "room.guest_invited",
+        {"name": guest.name, "member": guest.pk, "email": email},
+        shared=False,
+    )
+    inviter = actor.user.full_name or actor.user.email
+    transaction.on_commit(
+        lambda: _mail_invitation(
+            room, email, token, inviter, days, language or settings.LANGUAGE_CODE
+        )
+    )
+    return invitation, token
+
+
+def guest_link_url(token: str) -> str:
+    return f"{settings.SITE_URL}/r/{token}/"
+
+
+def _mail_invitation(room: Room, email: str, token: str, inviter: str, days: int, language: str):
+    workspace = Workspace.objects.get(pk=room.workspace_id)
+    with translation.override(language):
+        subject = _("%(inviter)s invited you to the deal room “%(room)s”") % {
+            "inviter": inviter,
+            "room": room.opportunity.name,
+        }
+        body = _(
+            "%(inviter)s of %(workspace)s invited you to a shared deal room to plan and "
+            "discuss “%(room)s” together.\n\nOpen the room: %(url)s\n\nThe link is for you "
+            "alone and works for %(days)s days."
+        ) % {
+            "inviter": inviter,
+            "workspace": workspace.name,
+            "room": room.opportunity.name,
+            "url": guest_link_url(token),
+            "days": days,
+        }
+    send_mail(subject[:200], body, None, [email])
+
+
+@transaction.atomic
+def room_invitation_revoke(*, actor: Actor, room_id, invitation_id) -> RoomInvitation:
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    invitation = (
+        RoomInvitation.objects.filter(room=room, pk=as_int(invitation_id))
+        .select_related("member")
+        .first()
+    )
+    if invitation is None:
+        raise NotFound()
+    now = timezone.now()
+    if invitation.revoked_at is None:
+        invitation.revoked_at = now
+        invitation.save(update_fields=["revoked_at"])
+    GuestSession.objects.filter(invitation=invitation, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    _close_sockets(room, invitation.member.contact_id)
+    room_event(
+        actor,
+        room,
+        "room.invitation_revoked",
+        {"name": invitation.member.name, "email": invitation.email},
+        shared=False,
+    )
+    return invitation
+
+
+def end_guest_access(guest: RoomMember) -> None:
+    """A guest taken out of a room: their links to it stop working, their browsers that came
+    in through those links are signed out, their open sockets on the room close."""
+    now = timezone.now()
+    invitations = RoomInvitation.objects.filter(member=guest)
+    invitations.filter(revoked_at__isnull=True).update(revoked_at=now)
+    GuestSession.objects.filter(invitation__in=invitations, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    _close_sockets(guest.room, guest.contact_id)
+
+
+def _close_sockets(room: Room, contact_id) -> None:
+    from dealroom.realtime import publish
+
+    workspace_id, room_id = room.workspace_id, room.pk
+    transaction.on_commit(
+        lambda: publish.room_access_changed(
+            workspace_id=workspace_id, room_id=room_id, contact_id=contact_id
+        )
+    )
+
+
+# -- redeeming a link ------------------------------------------------------------------------
+
+
+def invitation_by_token(token: str) -> tuple[str, RoomInvitation | None]:
+    """("valid" | "expired" | "revoked" | "unknown", invitation)."""
+    invitation = (
+        RoomInvitation.objects.filter(token_hash=token_hash(token or ""))
+        .select_related("room", "room__opportunity", "member", "workspace", "created_by")
+        .first()
+    )
+    if invitation is None:
+        return "unknown", None
+    if invitation.revoked_at is not None or invitation.member.removed_at is not None:
+        return "revoked", invitation
+    if invitation.expires_at <= timezone.now():
+        return "expired", invitation
+    return "valid", invitation
+
+
+def _contact_id(invitation: RoomInvitation) -> int:
+    contact_id = invitation.member.contact_id
+    assert contact_id is not None  # an invitation's member is always a guest (a contact)
+    return contact_id
+
+
+def _guest(invitation: RoomInvitation) -> Guest:
+    return Guest(
+        workspace=invitation.workspace,
+        contact_id=_contact_id(invitation),
+        room_ids=frozenset([invitation.room_id]),
+    )
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    session: GuestSession
+    room_id: int
+    needs_code: bool
+
+
+def guest_link_redeem(*, token: str, ip: str, known_session_id=None, language="") -> Redeemed:
+    """The guest pressed "open the room". Not one transaction: attempts and refusals must be
+    kept even though the redemption is refused."""
+    throttle(f"redeem-ip:{ip}", limit=30, minutes=10)
+    throttle(f"redeem:{token_hash(token or '')[:32]}", limit=10, minutes=10)
+    state, invitation = invitation_by_token(token)
+    if state != "valid":
+        if invitation is not None:
+            record_event(
+                actor=System(workspace=invitation.workspace, reason="guest link"),
+                verb="room.link_refused",
+                target=invitation.room,
+                data={
+                    "name": invitation.member.name,
+                    "state": state,
+                    "room_id": invitation.room_id,
+                },
+                audience=Audience.RECORD,
+            )
+        raise LinkInvalid(state, invitation)
+    assert invitation is not None
+    return _redeem(invitation, known_session_id, language)
+
+
+@transaction.atomic
+def _redeem(invitation: RoomInvitation, known_session_id, language: str) -> Redeemed:
+    now = timezone.now()
+    invitation.last_used_at = now
+    invitation.save(update_fields=["last_used_at"])
+    known = GuestSession.objects.filter(
+        pk=known_session_id if str(known_session_id or "").isdigit() else 0,
+        workspace_id=invitation.workspace_id,
+        contact_id=_contact_id(invitation),
+        revoked_at__isnull=True,
+        verified_at__isnull=False,
+    ).first()
+    if known is not None:
+        # This browser proved the address already: no new code.
+        return Redeemed(known, invitation.room_id, needs_code=False)
+    needs_code = room_settings(invitation.workspace_id).require_email_code
+    session = GuestSession.objects.create(
+        workspace_id=invitation.workspace_id,
+        contact_id=_contact_id(invitation),
+        invitation=invitation,
+        verified_at=None if needs_code else now,
+    )
+    guest = _guest(invitation)
+    room_event(
+        guest,
+        invitation.room,
+        "room.link_opened",
+        {"name": invitation.member.name},
+        shared=False,
+        by=invitation.member,
+    )
+    if needs_code:
+        _send_code(session, invitation, language)
+    return Redeemed(session, invitation.room_id, needs_code=needs_code)
+
+
+def _send_code(session: GuestSession, invitation: RoomInvitation, language: str) -> None:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    session.code_hash = token_hash(f"{session.pk}:{code}")
+    session.code_expires_at = timezone.now() + timedelta(minutes=CODE_MINUTES)
+    session.save(update_fields=["code_hash", "code_expires_at"])
+    email = invitation.email
+    name = invitation.room.opportunity.name
+
+    def mail():
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject = _("Your code for the deal room: %(code)s") % {"code": code}
+            body = _(
+                "Enter %(code)s to open the deal room “%(room)s”. The code works once, for "
+                "%(minutes)s minutes. If you did not ask for it, ignore this e-mail."
+            ) % {"code": code, "room": name, "minutes": CODE_MINUTES}
+        send_mail(subject, body, None, [email])
+
+    transaction.on_commit(mail)
+
+
+def pending_session(session_id) -> GuestSession:
+    session = (
+        GuestSession.objects.filter(
+            pk=as_int(session_id), revoked_at__isnull=True, verified_at__isnull=True
+        )
+        .select_related(
+            "invitation",
+            "invitation__room",
+            "invitation__room__opportunity",
+            "invitation__member",
+            "workspace",
+        )
+        .first()
+    )
+    if session is None:
+        raise NotFound()
+    return session
+
+
+def guest_code_resend(*, session_id, language: str = "") -> GuestSession:
+    session = pending_session(session_id)
+    throttle(f"code-send:{session.pk}", limit=3, minutes=10)
+    with transaction.atomic():
+        _send_code(session, session.invitation, language)
+    return session
+
+
+def guest_code_verify(*, session_id, code: str) -> GuestSession:
+    """Not one transaction: a wrong code must count even though it is refused."""
+    session = pending_session(session_id)
+    now = timezone.now()
+    invitation = session.invitation
+    guest = _guest(invitation)
+    if session.locked_until and session.locked_until > now:
+        raise Throttled(
+            _("Too many wrong codes. Try again in %(minutes)s minutes.") % {"minutes": LOCK_MINUTES}
+        )
+    if invitation.revoked_at is not None or invitation.member.removed_at is not None:
+        raise LinkInvalid("revoked", invitation)
+    code = "".join(ch for ch in str(code or "") if ch.isdigit())
+    if not session.code_hash or not session.code_expires_at or session.code_expires_at <= now:
+        raise Invalid(fields={"code": _("This code has expired. Send a new one.")})
+    if token_hash(f"{session.pk}:{code}") != session.code_hash:
+        session.code_failures += 1
+        if session.code_failures >= CODE_TRIES:
+            session.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            session.code_failures = 0
+            session.code_hash = ""
+        session.save(update_fields=["code_failures", "locked_until", "code_hash"])
+        room_event(
+            guest,
+            invitation.room,
+            "room.code_refused",
+            {"name": invitation.member.name},
+            shared=False,
+            by=invitation.member,
+        )
+        if session.locked_until and session.locked_until > now:
+            raise Throttled(
+                _("Too many wrong codes. Try again in %(minutes)s minutes.")
+                % {"minutes": LOCK_MINUTES}
+            )
+        raise Invalid(fields={"code": _("This code is not right. Check the latest e-mail.")})
+    with transaction.atomic():
+        session.verified_at = now
+        session.code_hash = ""
+        session.code_failures = 0
+        session.save(update_fields=["verified_at", "code_hash", "code_failures"])
+        room_event(
+            guest,
+            invitation.room,
+            "room.guest_verified",
+            {"name": invitation.member.name},
+            shared=False,
+            by=invitation.member,
+        )
+    return session
+
+
+def guest_new_link_request(*, token: str, ip: str, message: str = "") -> RoomInvitation:
+    """From the page of an expired or revoked link: tell the seller who sent it."""
+    throttle(f"relink-ip:{ip}", limit=5, minutes=60)
+    state, invitation = invitation_by_token(token)
+    if invitation is None or state == "valid":
+        raise NotFound()
+    throttle(f"relink:{invitation.pk}", limit=2, minutes=60)
+    notify = [invitation.created_by_id] if invitation.created_by_id else []
+    guest = _guest(invitation)
+    with transaction.atomic():
+        room_event(
+            guest,
+            invitation.room,
+            "room.new_link_requested",
+            {"name": invitation.member.name, "email": invitation.email, "note": message[:300]},
+            shared=False,
+            by=invitation.member,
+            notify=notify,
+        )
+    return invitation

@@ -1,0 +1,210 @@
+"""A deal's room: created with the deal, its members on the seller side, its settings, and
+each person's own state in it (read up to, notification level)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealroom.core.actors import Actor, Guest, Member
+from dealroom.core.errors import Invalid, NotFound
+from dealroom.pipeline.models import DealTeamMember, Opportunity, Variant
+from dealroom.workspaces.models import Membership
+
+from ..models import MemberKind, NotifyLevel, Room, RoomMember
+from .common import latest_event_id, me, require_manager, room_event, room_for
+
+# Deal fields an owner may show the room's guests.
+SHAREABLE_FIELDS = ("amount", "close_date", "stage", "next_step")
+
+
+def _member_row(room: Room, membership: Membership, added_by=None) -> RoomMember:
+    row, _created = RoomMember.objects.get_or_create(
+        room=room,
+        membership=membership,
+        defaults={
+            "workspace_id": room.workspace_id,
+            "kind": MemberKind.MEMBER,
+            "name": membership.user.full_name or membership.user.email,
+            "email": membership.user.email,
+            "added_by": added_by,
+            "notify_level": NotifyLevel.ALL
+            if membership.pk == room.opportunity.owner_id
+            else NotifyLevel.MENTIONS,
+        },
+    )
+    return row
+
+
+def ensure_core_members(room: Room) -> None:
+    """The deal owner and the deal team are always in the room (they may have changed since
+    it was made)."""
+    opp = room.opportunity
+    ids = set(DealTeamMember.objects.filter(opportunity=opp).values_list("member_id", flat=True))
+    if opp.owner_id:
+        ids.add(opp.owner_id)
+    present = set(
+        RoomMember.objects.filter(room=room, membership_id__in=ids).values_list(
+            "membership_id", flat=True
+        )
+    )
+    for membership in Membership.objects.filter(
+        pk__in=ids - present, is_active=True
+    ).select_related("user"):
+        _member_row(room, membership)
+
+
+def room_create_for_deal(*, actor: Actor, opportunity: Opportunity) -> None:
+    """Every staged or simple deal gets its room when it is created (pipeline hook)."""
+    if opportunity.type.variant == Variant.TAG:
+        return
+    room, created = Room.objects.get_or_create(
+        opportunity=opportunity, defaults={"workspace_id": opportunity.workspace_id}
+    )
+    if created:
+        room.opportunity = opportunity
+        ensure_core_members(room)
+        room_event(actor, room, "room.created", shared=False)
+
+
+@transaction.atomic
+def room_visit(*, actor: Actor, room_id) -> tuple[Room, RoomMember]:
+    """Opening the room: marks it read for the actor; a guest's first visit is recorded (and
+    tells the sellers)."""
+    room = room_for(actor, room_id)
+    if isinstance(actor, Member):
+        ensure_core_members(room)
+        own = RoomMember.objects.filter(room=room, membership=actor.membership).first()
+        if own is None:
+            # Seeing the deal lets a member read the room; they join when they take part.
+            return room, RoomMember(room=room, kind=MemberKind.MEMBER, membership=actor.membership)
+    else:
+        own = me(actor, room)
+    now = timezone.now()
+    first = own.first_opened_at is None
+    own.first_opened_at = own.first_opened_at or now
+    own.last_seen_at = now
+    own.read_up_to = latest_event_id(room)
+    own.save(update_fields=["first_opened_at", "last_seen_at", "read_up_to"])
+    if first and isinstance(actor, Guest):
+        sellers = _seller_user_ids(room)
+        room_event(actor, room, "room.guest_opened", shared=False, by=own, notify=sellers)
+    return room, own
+
+
+def _seller_user_ids(room: Room) -> list[int]:
+    """Users on the seller side who want to hear about the room (not those who chose none)."""
+    return list(
+        RoomMember.objects.filter(room=room, kind=MemberKind.MEMBER, removed_at__isnull=True)
+        .exclude(notify_level=NotifyLevel.NONE)
+        .values_list("membership__user_id", flat=True)
+    )
+
+
+@transaction.atomic
+def room_member_add(*, actor: Actor, room_id, membership_id) -> RoomMember:
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    membership = (
+        Membership.objects.filter(workspace_id=actor.workspace_id, is_active=True, pk=membership_id)
+        .select_related("user")
+        .first()
+        if str(membership_id).isdigit()
+        else None
+    )
+    if membership is None:
+        raise Invalid(fields={"member": _("Choose a member of this workspace.")})
+    row = _member_row(room, membership, added_by=actor.user if isinstance(actor, Member) else None)
+    if row.removed_at is not None:
+        row.removed_at = None
+        row.save(update_fields=["removed_at"])
+    room_event(
+        actor,
+        room,
+        "room.member_added",
+        {"name": row.name, "member": row.pk},
+        shared=True,
+        notify=[membership.user_id],
+    )
+    return row
+
+
+@transaction.atomic
+def room_member_remove(*, actor: Actor, room_id, member_id) -> RoomMember:
+    """Take someone out of the room. The deal owner and team stay (change the deal team)."""
+    from .guests import end_guest_access
+
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    row = RoomMember.objects.filter(
+        room=room, pk=member_id if str(member_id).isdigit() else 0
+    ).first()
+    if row is None or row.removed_at is not None:
+        raise NotFound()
+    opp = room.opportunity
+    core = {
+        opp.owner_id,
+        *DealTeamMember.objects.filter(opportunity=opp).values_list("member_id", flat=True),
+    }
+    if row.membership_id in core:
+        raise Invalid(
+            _(
+                "The deal owner and the deal team are always in the room; "
+                "change the deal team instead."
+            )
+        )
+    row.removed_at = timezone.now()
+    row.save(update_fields=["removed_at"])
+    if row.is_guest:
+        end_guest_access(row)
+    room_event(
+        actor, room, "room.member_removed", {"name": row.name, "member": row.pk}, shared=True
+    )
+    return row
+
+
+@transaction.atomic
+def room_settings_update(*, actor: Actor, room_id, shared_fields: list[str], welcome: str) -> Room:
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    from dealroom.customers.fields import field_map
+
+    seen = field_map(actor, "opportunity")  # nobody shares a field they may not see
+    unknown = [f for f in shared_fields if f not in SHAREABLE_FIELDS or f not in seen]
+    if unknown:
+        raise Invalid(fields={"shared_fields": _("Choose among the deal fields offered.")})
+    welcome = (welcome or "").strip()
+    if len(welcome) > 2000:
+        raise Invalid(fields={"welcome": _("Keep the welcome message under 2,000 characters.")})
+    room.shared_fields = [f for f in SHAREABLE_FIELDS if f in shared_fields]
+    room.welcome = welcome
+    room.save(update_fields=["shared_fields", "welcome"])
+    room_event(
+        actor, room, "room.settings_changed", {"shared_fields": room.shared_fields}, shared=True
+    )
+    return room
+
+
+@transaction.atomic
+def room_notify_level_set(*, actor: Actor, room_id, level: str) -> RoomMember:
+    room = room_for(actor, room_id)
+    if level not in NotifyLevel.values:
+        raise Invalid(fields={"notify_level": _("Choose one of the notification levels.")})
+    own = me(actor, room)
+    own.notify_level = level
+    own.save(update_fields=["notify_level"])
+    return own
+
+
+def room_mark_read(*, actor: Actor, room_id, event_id: int) -> None:
+    """The live page saw event N: nothing before it is unread any more."""
+    room = room_for(actor, room_id)
+    filters = (
+        {"membership": actor.membership}
+        if isinstance(actor, Member)
+        else {"contact_id": getattr(actor, "contact_id", 0), "kind": MemberKind.GUEST}
+    )
+    RoomMember.objects.filter(room=room, read_up_to__lt=event_id, **filters).update(
+        read_up_to=event_id, last_seen_at=timezone.now()
+    )

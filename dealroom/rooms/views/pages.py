@@ -1,0 +1,143 @@
+"""Room pages: my rooms, the room itself (plan, discussion, people, activity), a task's panel,
+older comments, the activity tab and mention suggestions. Same views for sellers
+(/w/<slug>/rooms/…) and guests (/g/<slug>/rooms/…); what each sees comes from the selectors."""
+
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from dealroom.core.actors import Guest, Member
+from dealroom.workspaces.guards import member_view
+
+from .. import live, selectors, services
+from ..models import MemberKind, TaskKind, TaskStatus
+from ..services.common import latest_event_id
+from .guards import room_view
+
+
+@member_view
+def my_rooms(request, actor):
+    rooms = selectors.my_rooms(actor=actor)
+    return render(request, "rooms/my_rooms.html", {"rooms": rooms, "side": "w"})
+
+
+def shared_values(actor, room) -> list[tuple[str, str, object, bool]]:
+    """(name, label, value, shared with guests) of the deal fields the reader sees in the room
+    header: sellers see those their field permissions allow, guests only what is shared."""
+    from dealroom.customers.fields import field_map, standard_fields
+
+    opp = room.opportunity
+    if isinstance(actor, Member):
+        fields = field_map(actor, "opportunity")
+        names = services.SHAREABLE_FIELDS
+    else:
+        fields = {f.name: f for f in standard_fields("opportunity")}
+        names = tuple(room.shared_fields)
+    out = []
+    for name in names:
+        field = fields.get(name)
+        if field is None:
+            continue
+        value = opp.stage if name == "stage" else getattr(opp, name)
+        if name == "amount" and value is not None:
+            value = f"{opp.currency} {value:,.2f}"
+        out.append((name, str(field.label), value, name in room.shared_fields))
+    return out
+
+
+def room_context(actor, room, own, slug: str) -> dict:
+    plan = selectors.plan_get(actor=actor, room=room)
+    return live.context(
+        actor,
+        room,
+        slug=slug,
+        plan=plan,
+        own=own,
+        comments=selectors.comment_list(actor=actor, room=room),
+        names=selectors.member_names(room=room),
+        shared_values=shared_values(actor, room),
+        events=selectors.room_activity(actor=actor, room=room, limit=20),
+        cursor=latest_event_id(room),
+        task_kinds=TaskKind.choices,
+        statuses=TaskStatus.choices,
+        guest_rooms=selectors.my_rooms(actor=actor) if isinstance(actor, Guest) else [],
+        **selectors.people_get(actor=actor, room=room),
+    )
+
+
+@never_cache
+@room_view
+def room_page(request, actor, room):
+    room, own = services.room_visit(actor=actor, room_id=room.pk)
+    room = selectors.room_get(actor=actor, room_id=room.pk)
+    ctx = room_context(actor, room, own, request.resolver_match.kwargs["slug"])
+    response = render(request, "rooms/room.html", ctx)
+    return response
+
+
+@room_view
+def task_panel(request, actor, room, task_id: int):
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    if task is None or task.room_id != room.pk:
+        raise Http404()
+    slug = request.resolver_match.kwargs["slug"]
+    ctx = live.task_context(actor, room, task, slug=slug)
+    ctx["comments"] = selectors.comment_list(actor=actor, room=room, task=task)
+    ctx["names"] = selectors.member_names(room=room)
+    return render(request, "rooms/_task_panel.html", ctx)
+
+
+@room_view
+def thread_older(request, actor, room):
+    """Older comments of a thread (keyset paging: `before` = the oldest id shown)."""
+    task = None
+    if request.GET.get("task"):
+        task = selectors.task_get(actor=actor, task_id=request.GET["task"])
+        if task is None or task.room_id != room.pk:
+            raise Http404()
+    try:
+        before = int(request.GET.get("before", ""))
+    except ValueError:
+        raise Http404() from None
+    comments = selectors.comment_list(actor=actor, room=room, task=task, before=before)
+    ctx = live.context(
+        actor,
+        room,
+        slug=request.resolver_match.kwargs["slug"],
+        comments=comments,
+        names=selectors.member_names(room=room),
+        task=task,
+    )
+    return render(request, "rooms/_comments_older.html", ctx)
+
+
+@room_view
+def room_activity(request, actor, room):
+    try:
+        before = int(request.GET.get("before", "")) or None
+    except ValueError:
+        before = None
+    events = selectors.room_activity(actor=actor, room=room, before=before, limit=30)
+    ctx = live.context(
+        actor, room, slug=request.resolver_match.kwargs["slug"], events=events, more=True
+    )
+    return render(request, "rooms/_activity_items.html", ctx)
+
+
+@room_view
+def mention_search(request, actor, room):
+    """People in this room matching what follows "@" (never anyone outside it). When nobody
+    matches and the sellers may invite, an address typed in full is offered as an invitation."""
+    q = (request.GET.get("q") or "").strip().lower()[:50]
+    people = [
+        m
+        for m in selectors.member_list(actor=actor, room=room)
+        if not q or q in m.name.lower() or (isinstance(actor, Member) and q in m.email.lower())
+    ][:8]
+    found = [{"id": m.pk, "name": m.name, "guest": m.kind == MemberKind.GUEST} for m in people]
+    offer = ""
+    if not found and "@" in q and "." in q and live.visibility.can_manage(actor, room):
+        offer = q
+    return JsonResponse({"people": found, "invite": offer})

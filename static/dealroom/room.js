@@ -1,0 +1,281 @@
+// A deal room page, for sellers and guests alike. What changes arrives as small operations
+// (<template data-op=…>, see dealroom/rooms/live.py) from two places: the answer to this page's
+// own requests (htmx forms with hx-swap="none") and the room's socket. Applying them by element
+// id makes both idempotent, so the poster's own comment is never shown twice.
+(function () {
+  "use strict";
+
+  var room = document.getElementById("room");
+  if (!room) return;
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  // -- operations ----------------------------------------------------------------------------
+
+  function place(el, into, mode) {
+    var existing = el.id ? document.getElementById(el.id) : null;
+    if (existing) { existing.replaceWith(el); return el; }
+    var container = into ? document.querySelector(into) : null;
+    if (!container) return null;
+    if (mode === "prepend") container.prepend(el); else container.append(el);
+    return el;
+  }
+
+  function applyOps(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var touched = [];
+    holder.content.querySelectorAll(":scope > template[data-op]").forEach(function (op) {
+      var kind = op.dataset.op;
+      if (kind === "cursor") {
+        var id = parseInt(op.dataset.id || "0", 10);
+        if (id > parseInt(room.dataset.cursor || "0", 10)) room.dataset.cursor = String(id);
+      } else if (kind === "me") {
+        room.dataset.me = op.dataset.id || "";
+      } else if (kind === "remove") {
+        var gone = document.getElementById(op.dataset.id);
+        if (gone) gone.remove();
+      } else if (kind === "replace") {
+        var el = op.content.firstElementChild;
+        var old = el && document.getElementById(el.id);
+        if (old) { keepOpenState(old, el); old.replaceWith(el); touched.push(el); }
+      } else if (kind === "upsert") {
+        var item = op.content.firstElementChild;
+        if (item && place(item, op.dataset.into, op.dataset.mode)) touched.push(item);
+      } else if (kind === "upsert-many") {
+        var items = Array.prototype.slice.call(op.content.children);
+        if (op.dataset.mode === "prepend") items.reverse();
+        items.forEach(function (child) {
+          if (place(child, op.dataset.into, op.dataset.mode)) touched.push(child);
+        });
+      }
+    });
+    touched.forEach(function (el) { if (window.htmx) window.htmx.process(el); });
+    decorate();
+  }
+
+  // Open menus and <details> survive a re-render of the section they are in.
+  function keepOpenState(oldEl, newEl) {
+    oldEl.querySelectorAll("details[open]").forEach(function (d, i) {
+      var same = newEl.querySelectorAll("details")[i];
+      if (same) same.open = true;
+    });
+    var collapse = oldEl.querySelector(".collapse.show");
+    if (collapse && collapse.id) {
+      var again = newEl.querySelector("#" + collapse.id);
+      if (again) again.classList.add("show");
+    }
+  }
+
+  // What the page does after any change: own comments get their buttons, bars their widths,
+  // empty threads their hint, lists their drag handles.
+  function decorate() {
+    var me = room.dataset.me;
+    document.querySelectorAll(".comment[data-author]").forEach(function (c) {
+      var actions = c.querySelector(".comment-own-actions");
+      if (actions) actions.hidden = !me || c.dataset.author !== me;
+    });
+    document.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = Math.max(0, Math.min(100, parseInt(bar.dataset.width, 10) || 0)) + "%";
+    });
+    document.querySelectorAll(".thread").forEach(function (t) {
+      var hint = t.parentElement.querySelector(".thread-empty");
+      if (hint) hint.hidden = t.children.length > 0;
+    });
+    sortables();
+  }
+
+  // -- this page's own requests --------------------------------------------------------------
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    evt.detail.headers["X-Room-Cursor"] = room.dataset.cursor || "0";
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM" || form.getAttribute("hx-swap") !== "none") return;
+    var slot = form.querySelector("[data-form-error]");
+    if (evt.detail.successful) {
+      if (slot) slot.innerHTML = "";
+      applyOps(evt.detail.xhr.responseText);
+      if (form.hasAttribute("data-reset")) form.reset();
+      var details = form.closest("details");
+      if (details && !form.hasAttribute("data-reset")) details.open = false;
+    } else if (slot) {
+      slot.innerHTML = evt.detail.xhr.responseText || "";
+    }
+  });
+
+  // Enter sends a comment, Shift+Enter makes a new line (not while choosing a mention).
+  document.addEventListener("keydown", function (evt) {
+    var area = evt.target;
+    if (evt.key !== "Enter" || evt.shiftKey || evt.isComposing) return;
+    if (!area.matches || !area.matches(".comment-form textarea")) return;
+    if (document.querySelector(".mention-menu:not([hidden])")) return;
+    evt.preventDefault();
+    if (area.value.trim()) area.form.requestSubmit();
+  });
+
+  // -- drag to reorder -----------------------------------------------------------------------
+
+  function postOrder(url, pairs) {
+    var body = new URLSearchParams(pairs);
+    fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true", "X-Room-Cursor": room.dataset.cursor || "0" },
+      body: body,
+      credentials: "same-origin",
+    }).then(function (response) {
+      return response.text().then(function (text) { return { ok: response.ok, text: text }; });
+    }).then(function (result) {
+      if (result.ok) applyOps(result.text);
+      else window.location.reload(); // the plan changed meanwhile: show it as it is
+    });
+  }
+
+  function sortables() {
+    if (!window.Sortable) return;
+    document.querySelectorAll("[data-sortable-tasks]").forEach(function (list) {
+      if (list.dataset.sortableReady) return;
+      list.dataset.sortableReady = "1";
+      window.Sortable.create(list, {
+        group: "tasks",
+        handle: ".task-handle",
+        animation: 150,
+        onEnd: function (evt) {
+          var to = evt.to;
+          var pairs = [["milestone", to.dataset.milestone || ""]];
+          to.querySelectorAll(":scope > [data-task]").forEach(function (li) {
+            pairs.push(["task", li.dataset.task]);
+          });
+          postOrder(to.dataset.orderUrl, pairs);
+        },
+      });
+    });
+    var milestones = document.querySelector("[data-sortable-milestones]");
+    if (milestones && !milestones.dataset.sortableReady) {
+      milestones.dataset.sortableReady = "1";
+      window.Sortable.create(milestones, {
+        handle: ".milestone-handle",
+        animation: 150,
+        onEnd: function () {
+          var pairs = [];
+          milestones.querySelectorAll(":scope > [data-milestone]").forEach(function (m) {
+            if (m.dataset.milestone) pairs.push(["milestone", m.dataset.milestone]);
+          });
+          postOrder(milestones.dataset.orderUrl, pairs);
+        },
+      });
+    }
+  }
+
+  // -- @mentions -----------------------------------------------------------------------------
+
+  var menu = document.createElement("div");
+  menu.className = "dropdown-menu mention-menu show";
+  menu.hidden = true;
+  menu.setAttribute("role", "listbox");
+  document.body.appendChild(menu);
+  var mentionFor = null;
+
+  function closeMenu() { menu.hidden = true; mentionFor = null; }
+
+  function mentionQuery(area) {
+    var before = area.value.slice(0, area.selectionStart);
+    var match = /(^|\s)@([^\s@\[\]()]{0,30})$/.exec(before);
+    return match ? { q: match[2], start: before.length - match[2].length - 1 } : null;
+  }
+
+  function choose(area, start, person) {
+    var token = "@[" + person.name.replace(/[\[\]]/g, "") + "](" + person.id + ") ";
+    area.value = area.value.slice(0, start) + token + area.value.slice(area.selectionStart);
+    var caret = start + token.length;
+    area.setSelectionRange(caret, caret);
+    area.focus();
+    closeMenu();
+  }
+
+  document.addEventListener("input", function (evt) {
+    var area = evt.target;
+    if (!area.matches || !area.matches("textarea[data-mentions]")) return;
+    var found = mentionQuery(area);
+    if (!found) { closeMenu(); return; }
+    var url = area.dataset.mentionsUrl || (document.querySelector("[data-mentions-url]") || {}).dataset.mentionsUrl;
+    if (!url) return;
+    fetch(url + "?q=" + encodeURIComponent(found.q), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { people: [] }; })
+      .then(function (data) {
+        menu.innerHTML = "";
+        data.people.forEach(function (person) {
+          var item = document.createElement("button");
+          item.type = "button";
+          item.className = "dropdown-item";
+          item.setAttribute("role", "option");
+          item.textContent = person.name + (person.guest ? " ·" : "");
+          item.addEventListener("mousedown", function (e) { e.preventDefault(); choose(area, found.start, person); });
+          menu.appendChild(item);
+        });
+        if (!data.people.length && data.invite) {
+          var invite = document.createElement("a");
+          invite.className = "dropdown-item";
+          invite.href = "#room-people";
+          invite.textContent = (room.dataset.inviteLabel || "Invite") + " " + data.invite;
+          invite.addEventListener("mousedown", function () {
+            var email = document.getElementById("invite-email");
+            if (email) { email.value = data.invite; email.focus(); }
+            closeMenu();
+          });
+          menu.appendChild(invite);
+        }
+        if (!menu.children.length) { closeMenu(); return; }
+        var box = area.getBoundingClientRect();
+        menu.style.position = "absolute";
+        menu.style.left = (window.scrollX + box.left) + "px";
+        menu.style.top = (window.scrollY + box.bottom) + "px";
+        menu.hidden = false;
+        mentionFor = area;
+      });
+  });
+  document.addEventListener("click", function (evt) { if (!menu.contains(evt.target)) closeMenu(); });
+  document.addEventListener("keydown", function (evt) {
+    if (menu.hidden || evt.target !== mentionFor) return;
+    if (evt.key === "Escape") { closeMenu(); return; }
+    if (evt.key === "Enter" || evt.key === "Tab") {
+      var first = menu.querySelector(".dropdown-item");
+      if (first) { evt.preventDefault(); first.dispatchEvent(new MouseEvent("mousedown")); }
+    }
+  });
+
+  // -- the room's socket ---------------------------------------------------------------------
+
+  var socket = null;
+  var retry = 500;
+  var beat = null;
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + room.dataset.socket);
+    socket.onopen = function () {
+      retry = 500;
+      room.dataset.live = "open";
+      socket.send(JSON.stringify({ type: "resume", after: parseInt(room.dataset.cursor || "0", 10) }));
+      clearInterval(beat);
+      beat = setInterval(function () {
+        if (socket.readyState === 1) socket.send(JSON.stringify({ type: "beat" }));
+      }, 30000);
+    };
+    socket.onmessage = function (evt) { applyOps(evt.data); };
+    socket.onclose = function (evt) {
+      room.dataset.live = "closed";
+      clearInterval(beat);
+      if (evt.code === 4404) { window.location.reload(); return; } // no longer ours: show why
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+  }
+
+  decorate();
+  connect();
+})();
