@@ -24,6 +24,7 @@ from dealroom.workspaces.selectors import member_for_user
 
 from . import live, selectors
 from .models import Room, RoomPresence
+from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
 
 CLOSE_NOT_FOUND = 4404
@@ -151,6 +152,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     def _present(self) -> None:
+        # Until the page says where it is (resume), only what happens from now on is sent.
+        self.cursor = latest_event_id(self.room)
         person, name, is_guest = self._person()
         RoomPresence.objects.update_or_create(
             channel_name=self.channel_name,

@@ -221,18 +221,18 @@ def my_rooms(*, actor: Actor, limit: int = 100) -> list[Room]:
     else:
         return []
     newer = ActivityEvent.objects.filter(
-        target_type="rooms.room",
-        target_id=OuterRef("pk"),
-        id__gt=mine.values("read_up_to")[:1],
+        target_type="rooms.room", target_id=OuterRef("pk"), id__gt=OuterRef("read_up_to")
     )
     if isinstance(actor, Guest):
         newer = newer.filter(audience="shared")
-    last = ActivityEvent.objects.filter(
-        target_type="rooms.room", target_id=OuterRef("pk")
-    ).order_by("-id")
+    last = ActivityEvent.objects.filter(target_type="rooms.room", target_id=OuterRef("pk"))
     qs = (
         rooms.select_related("opportunity", "opportunity__account", "opportunity__stage")
-        .annotate(unread=Exists(newer), last_event=Subquery(last.values("created_at")[:1]))
+        .annotate(read_up_to=Subquery(mine.values("read_up_to")[:1]))
+        .annotate(
+            unread=Exists(newer),
+            last_event=Subquery(last.order_by("-id").values("created_at")[:1]),
+        )
         .order_by("-last_event", "-pk")
     )
     return list(qs[:limit])

@@ -20,7 +20,8 @@ from .guards import room_view
 @member_view
 def my_rooms(request, actor):
     rooms = selectors.my_rooms(actor=actor)
-    return render(request, "rooms/my_rooms.html", {"rooms": rooms, "side": "w"})
+    context = {"rooms": rooms, "side": "w", "slug": actor.workspace.slug, "guest": None}
+    return render(request, "rooms/my_rooms.html", context)
 
 
 def shared_values(actor, room) -> list[tuple[str, str, object, bool]]:
@@ -63,6 +64,7 @@ def room_context(actor, room, own, slug: str) -> dict:
         task_kinds=TaskKind.choices,
         statuses=TaskStatus.choices,
         guest_rooms=selectors.my_rooms(actor=actor) if isinstance(actor, Guest) else [],
+        workspace=actor.workspace,
         **selectors.people_get(actor=actor, room=room),
     )
 

@@ -1,0 +1,170 @@
+"""The room socket: every open view gets each change as operations rendered for its own
+reader; a guest's socket never receives internal content; a reconnecting page gets what it
+missed; revoking a guest closes their socket; presence; the Origin check."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from config.asgi import application
+from dealroom.rooms import services
+from dealroom.rooms.models import RoomInvitation, RoomSettings
+from dealroom.rooms.services.common import latest_event_id
+from tests.test_event_path import ORIGIN, connect
+
+
+async def guest_socket(workspace_id: int, session_id: int, path: str) -> WebsocketCommunicator:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def make_session():
+        s = SessionStore()
+        s["guest_sessions"] = {str(workspace_id): session_id}
+        s.create()
+        return s.session_key
+
+    key = await sync_to_async(make_session)()
+    headers = [ORIGIN, (b"cookie", f"sessionid={key}".encode()), (b"host", b"127.0.0.1:8000")]
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def member_socket(user, path: str) -> WebsocketCommunicator:
+    comm = await connect(user, "alpha")
+    return WebsocketCommunicator(application, path, headers=comm.scope["headers"])
+
+
+async def resume(comm, after: int) -> None:
+    await comm.send_to(text_data=json.dumps({"type": "resume", "after": after}))
+
+
+async def receive_until(comm, needle: str, timeout: float = 3) -> str:
+    """Collect messages until one holds `needle` (presence updates may come first)."""
+    seen = []
+    while True:
+        message = await comm.receive_from(timeout=timeout)
+        seen.append(message)
+        if needle in message:
+            return "".join(seen)
+
+
+def _setup():
+    from tests.conftest import World
+    from tests.customers.conftest import Customers
+    from tests.pipeline.conftest import Pipeline
+    from tests.rooms.conftest import Rooms
+
+    world = World()
+    cx = Customers(world)
+    pp = Pipeline(cx)
+
+    class NoCapture:
+        def __call__(self, execute=True):
+            import contextlib
+
+            return contextlib.nullcontext()
+
+    rm = Rooms(pp, NoCapture())
+    RoomSettings.objects.create(workspace=world.a, require_email_code=False)
+    _inv, token = rm.invite()
+    redeemed = services.guest_link_redeem(token=token, ip="1.1.1.1")
+    return rm, redeemed.session
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_guests_get_shared_changes_live_and_never_internal_ones():
+    rm, session = await sync_to_async(_setup)()
+    path_g = f"/ws/g/alpha/rooms/{rm.room.pk}/"
+    path_w = f"/ws/w/alpha/rooms/{rm.room.pk}/"
+    guest = await guest_socket(rm.world.a.pk, session.pk, path_g)
+    seller = await member_socket(rm.rep.user, path_w)
+    now = await sync_to_async(latest_event_id)(rm.room)
+    for comm in (guest, seller):
+        assert (await comm.connect())[0]
+        await resume(comm, now)
+    await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="Budget floor is 80k", internal="1"
+    )
+    seller_html = await receive_until(seller, "Budget floor is 80k")
+    assert "data-op" in seller_html
+    await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="Here is the agenda 议程"
+    )
+    guest_html = await receive_until(guest, "Here is the agenda 议程")
+    assert "Budget floor" not in guest_html
+    task = await sync_to_async(services.task_create)(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Secret prep", "internal": "1"}
+    )
+    await receive_until(seller, "Secret prep")
+    await sync_to_async(services.task_update)(
+        actor=rm.rep, task_id=task.pk, data={"internal": ""}
+    )  # shared now: the guest hears of it
+    assert "Secret prep" in await receive_until(guest, "Secret prep")
+    for comm in (guest, seller):
+        await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_reconnecting_page_gets_what_it_missed():
+    rm, session = await sync_to_async(_setup)()
+    comment = await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="missed while offline"
+    )
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    assert (await guest.connect())[0]
+    await resume(guest, 0)
+    html = await receive_until(guest, "missed while offline")
+    assert f'id="comment-{comment.pk}"' in html
+    await guest.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_revoking_the_link_closes_the_guest_socket():
+    rm, session = await sync_to_async(_setup)()
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    assert (await guest.connect())[0]
+    invitation = await sync_to_async(RoomInvitation.objects.get)(room=rm.room)
+    await sync_to_async(services.room_invitation_revoke)(
+        actor=rm.rep, room_id=rm.room.pk, invitation_id=invitation.pk
+    )
+    while True:
+        output = await guest.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 4404
+            break
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_for_rooms_one_may_not_see_are_refused():
+    rm, session = await sync_to_async(_setup)()
+    other_room = await sync_to_async(rm.second_room)()
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{other_room.pk}/")
+    connected, code = await guest.connect()
+    assert not connected and code == 4404
+    outsider = await member_socket(rm.pp.other.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    connected, code = await outsider.connect()
+    assert not connected and code == 4404
+    # a page of another site cannot open a socket with our cookies
+    foreign = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    foreign.scope["headers"] = [
+        (b"origin", b"https://evil.example") if k == b"origin" else (k, v)
+        for k, v in foreign.scope["headers"]
+    ]
+    connected, _code = await foreign.connect()
+    assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_presence_shows_who_is_in_the_room():
+    rm, session = await sync_to_async(_setup)()
+    seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    assert (await seller.connect())[0]
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    assert (await guest.connect())[0]
+    html = await receive_until(seller, "2 here now")
+    assert 'id="room-people"' in html
+    await guest.disconnect()
+    assert "1 here now" in await receive_until(seller, "1 here now")
+    await seller.disconnect()

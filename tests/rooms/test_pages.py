@@ -1,0 +1,259 @@
+"""Room pages for sellers and guests: the guest's way in (landing page, POST, code), what
+each side sees, refusals that look like "not found", and bounded queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dealroom.activity.models import ActivityEvent
+from dealroom.rooms import services
+from dealroom.rooms.models import GuestSession, RoomInvitation
+
+from .conftest import guest_browser, last_code, link_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_opening_the_link_redeems_nothing_until_the_button(rm):
+    _inv, token = rm.invite()
+    browser = Client()
+    response = browser.get(f"/r/{token}/")
+    assert response.status_code == 302 and response["Location"] == "/r/open/"
+    assert response["Referrer-Policy"] == "no-referrer"
+    landing = browser.get("/r/open/")
+    assert landing.status_code == 200
+    assert landing["Referrer-Policy"] == "no-referrer"
+    assert token not in landing.content.decode()
+    assert not GuestSession.objects.exists()  # a mail scanner's GETs open nothing
+    with rm.on_commit(execute=True):
+        pressed = browser.post("/r/open/")
+    assert pressed.status_code == 302 and pressed["Location"] == "/r/code/"
+    code_page = browser.get("/r/code/")
+    assert "wang@customer.test" in code_page.content.decode()
+    wrong = browser.post("/r/code/", {"code": "12345x"})
+    assert wrong.status_code == 400
+    assert browser.get(rm.base("g")).status_code == 404  # not in before the code
+    done = browser.post("/r/code/", {"code": last_code()})
+    assert done.status_code == 302 and done["Location"] == rm.base("g")
+    page = browser.get(rm.base("g"))
+    assert page.status_code == 200
+    assert rm.deal.name in page.content.decode()
+
+
+def test_a_bad_link_shows_a_clear_page_and_can_ask_for_a_new_one(rm):
+    invitation, token = rm.invite()
+    services.room_invitation_revoke(actor=rm.rep, room_id=rm.room.pk, invitation_id=invitation.pk)
+    browser = Client()
+    browser.get(f"/r/{token}/")
+    page = browser.get("/r/open/")
+    assert page.status_code == 410
+    assert 'data-testid="ask-new-link"' in page.content.decode()
+    asked = browser.post("/r/new-link/", {"message": "please"})
+    assert asked.status_code == 200
+    event = ActivityEvent.objects.get(verb="room.new_link_requested")
+    assert event.notifications.filter(recipient=rm.rep.user).exists()
+    tampered = Client()
+    tampered.get(f"/r/{token[:-2]}xx/")
+    page = tampered.get("/r/open/")
+    assert page.status_code == 410
+    assert 'data-testid="ask-new-link"' not in page.content.decode()
+
+
+def test_a_browser_that_proved_the_address_needs_no_new_code(rm, guest_client):
+    browser = guest_client()
+    mail.outbox = []
+    _inv, token = rm.invite()
+    token = link_token(mail.outbox[0])
+    browser.get(f"/r/{token}/")
+    mail.outbox = []
+    again = browser.post("/r/open/")
+    assert again.status_code == 302 and again["Location"] == rm.base("g")
+    assert mail.outbox == []
+
+
+def test_guests_see_shared_content_only(rm, guest_client):
+    services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="Welcome 欢迎 everyone")
+    services.comment_post(
+        actor=rm.rep, room_id=rm.room.pk, body="Their budget is tight", internal="1"
+    )
+    services.task_create(actor=rm.rep, room_id=rm.room.pk, data={"title": "Send pricing sheet"})
+    services.task_create(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Approve discount", "internal": "1"}
+    )
+    hidden_ms = services.milestone_create(
+        actor=rm.rep, room_id=rm.room.pk, title="Deal desk", internal="1"
+    )
+    services.task_create(
+        actor=rm.rep,
+        room_id=rm.room.pk,
+        data={"title": "Margin check", "milestone": hidden_ms.pk},
+    )
+    browser = guest_client()
+    html = browser.get(rm.base("g")).content.decode()
+    assert "Welcome 欢迎 everyone" in html and "Send pricing sheet" in html
+    for secret in ("Their budget is tight", "Approve discount", "Deal desk", "Margin check"):
+        assert secret not in html
+    assert "1,000.00" not in html  # the amount is not shared (yet)
+    assert 'id="live"' not in html  # no workspace socket, no navigation for guests
+    assert "/w/alpha/" not in html
+    services.room_settings_update(
+        actor=rm.rep, room_id=rm.room.pk, shared_fields=["amount"], welcome=""
+    )
+    assert "1,000.00" in browser.get(rm.base("g")).content.decode()
+    seller = rm.pp.world.user("alpha", "rep")
+    seller_client = Client()
+    seller_client.force_login(seller)
+    seller_html = seller_client.get(rm.base("w")).content.decode()
+    for text in ("Their budget is tight", "Approve discount", "Deal desk", "Margin check"):
+        assert text in seller_html
+    assert 'data-testid="internal-badge"' in seller_html
+
+
+ROLES = [
+    # (who, may see the room)
+    ("rep", True),  # owns the deal
+    ("manager", True),  # manages the owner
+    ("admin", True),
+    ("other", False),  # a rep outside the owner's team
+    ("beta_admin", False),  # another workspace
+]
+
+
+@pytest.mark.parametrize(("who", "sees"), ROLES)
+def test_room_access_for_members(rm, who, sees):
+    pp = rm.pp
+    user = {
+        "rep": pp.rep.user,
+        "manager": pp.manager.user,
+        "admin": pp.admin.user,
+        "other": pp.other.user,
+        "beta_admin": pp.world.user("beta", "admin"),
+    }[who]
+    browser = Client()
+    browser.force_login(user)
+    task = services.task_create(actor=pp.rep, room_id=rm.room.pk, data={"title": "T"})
+    urls = [rm.base("w"), rm.base("w") + f"tasks/{task.pk}/", rm.base("w") + "mentions/?q=a"]
+    for url in urls:
+        assert browser.get(url).status_code == (200 if sees else 404), url
+    posted = browser.post(rm.base("w") + "comments/", {"body": "hi"}, HTTP_HX_REQUEST="true")
+    assert posted.status_code == (200 if sees else 404)
+
+
+def test_guest_of_another_room_and_changed_ids_get_404(rm, guest_client):
+    other_room = rm.second_room()
+    internal = services.task_create(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Internal", "internal": "1"}
+    )
+    internal_comment = services.comment_post(
+        actor=rm.rep, room_id=rm.room.pk, body="secret", internal="1"
+    )
+    browser = guest_client(room=other_room)
+    own = f"/g/alpha/rooms/{other_room.pk}/"
+    assert browser.get(own).status_code == 200
+    for url in (
+        rm.base("g"),
+        rm.base("g") + "mentions/?q=",
+        rm.base("g") + f"tasks/{internal.pk}/",
+        own + f"tasks/{internal.pk}/",  # an item of another room through one's own room
+        rm.base("w"),
+        f"/w/alpha/deals/{rm.deal.pk}/",
+        "/w/alpha/",
+    ):
+        response = browser.get(url)
+        assert response.status_code in (302, 404), url
+        assert "Internal" not in response.content.decode()
+    edit = browser.post(
+        own + f"comments/{internal_comment.pk}/edit/", {"body": "x"}, HTTP_HX_REQUEST="true"
+    )
+    assert edit.status_code == 404
+    assert ActivityEvent.objects.filter(verb="room.access_refused").count() >= 3
+
+
+def test_a_guest_in_two_rooms_switches_between_just_those(rm, guest_client):
+    other_room = rm.second_room()
+    browser = guest_client()
+    mail.outbox = []
+    rm.invite(room=other_room)
+    assert browser.get(f"/g/alpha/rooms/{other_room.pk}/").status_code == 200
+    listing = browser.get("/g/alpha/rooms/").content.decode()
+    assert "Second deal 第二单" in listing and rm.deal.name in listing
+    assert listing.count('data-testid="my-room"') == 2
+
+
+def test_revoking_ends_the_guest_session_at_once(rm, guest_client):
+    browser = guest_client()
+    assert browser.get(rm.base("g")).status_code == 200
+    invitation = RoomInvitation.objects.get(room=rm.room)
+    services.room_invitation_revoke(actor=rm.rep, room_id=rm.room.pk, invitation_id=invitation.pk)
+    assert browser.get(rm.base("g")).status_code == 404
+
+
+def test_my_rooms_marks_unread(rm, guest_client):
+    seller = Client()
+    seller.force_login(rm.rep.user)
+    seller.get(rm.base("w"))  # read up to now
+    listing = seller.get("/w/alpha/rooms/").content.decode()
+    assert 'data-testid="my-room"' in listing and 'data-testid="unread"' not in listing
+    guest = rm.guest()
+    services.comment_post(actor=guest, room_id=rm.room.pk, body="Question 问题")
+    listing = seller.get("/w/alpha/rooms/").content.decode()
+    assert 'data-testid="unread"' in listing
+    seller.get(rm.base("w"))
+    assert 'data-testid="unread"' not in seller.get("/w/alpha/rooms/").content.decode()
+
+
+def test_posting_answers_with_what_changed_since_the_cursor(rm):
+    seller = Client()
+    seller.force_login(rm.rep.user)
+    response = seller.post(
+        rm.base("w") + "comments/",
+        {"body": "**Hello** <script>alert(1)</script>"},
+        HTTP_HX_REQUEST="true",
+        HTTP_X_ROOM_CURSOR="0",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-op="upsert" data-into="#thread-room"' in body
+    assert "<strong>Hello</strong>" in body and "<script>" not in body
+    assert 'data-op="cursor"' in body
+    bad = seller.post(rm.base("w") + "comments/", {"body": "  "}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "Write something first." in bad.content.decode()
+
+
+def _fill(rm, tasks: int, comments: int) -> None:
+    guest = rm.guest()
+    ms = services.milestone_create(actor=rm.rep, room_id=rm.room.pk, title="M")
+    for i in range(tasks):
+        task = services.task_create(
+            actor=rm.rep, room_id=rm.room.pk, data={"title": f"T{i}", "milestone": ms.pk}
+        )
+        services.task_update(
+            actor=rm.rep, task_id=task.pk, data={"assignees": [task.created_by_id]}
+        )
+    for i in range(comments):
+        services.comment_post(actor=guest if i % 2 else rm.rep, room_id=rm.room.pk, body=f"c{i}")
+
+
+@pytest.mark.parametrize("side", ["w", "g"])
+def test_room_page_queries_do_not_grow_with_the_room(rm, side):
+    def count() -> int:
+        if side == "w":
+            browser = Client()
+            browser.force_login(rm.rep.user)
+        else:
+            mail.outbox = []
+            rm.invite()
+            browser = guest_browser(link_token(mail.outbox[-1]), rm.on_commit)
+        browser.get(rm.base(side))  # a first visit writes more (first opened, notifications)
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get(rm.base(side)).status_code == 200
+        return len(ctx.captured_queries)
+
+    _fill(rm, 3, 4)
+    small = count()
+    _fill(rm, 30, 60)
+    assert count() == small

@@ -1,0 +1,365 @@
+"""Room services: rooms come with deals; guests come in by link and code; the plan and the
+threads; who is notified; what guests may not do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from dealroom.activity.models import ActivityEvent, Notification
+from dealroom.core.errors import Forbidden, Invalid, NotFound, Throttled
+from dealroom.core.tokens import token_hash
+from dealroom.customers.models import AccountContact, Contact
+from dealroom.rooms import services
+from dealroom.rooms.models import (
+    Comment,
+    CommentRevision,
+    GuestSession,
+    NotifyLevel,
+    Room,
+    RoomInvitation,
+    RoomMember,
+    Task,
+)
+from dealroom.rooms.services.guests import LinkInvalid
+
+from .conftest import last_code, link_token
+
+pytestmark = pytest.mark.django_db
+
+
+# -- rooms come with deals -------------------------------------------------------------------
+
+
+def test_staged_and_simple_deals_get_a_room_tag_deals_do_not(rm):
+    pp = rm.pp
+    assert rm.room.workspace_id == rm.world.a.pk
+    owner_row = RoomMember.objects.get(room=rm.room, membership=pp.rep.membership)
+    assert owner_row.kind == "member" and owner_row.notify_level == NotifyLevel.ALL
+    simple = pp.deal(opp_type=pp.simple, name="Renewal")
+    assert Room.objects.filter(opportunity=simple).exists()
+    tag = pp.deal(opp_type=pp.tag, name="Referral")
+    assert not Room.objects.filter(opportunity=tag).exists()
+    assert ActivityEvent.objects.filter(verb="room.created", target_id=rm.room.pk).exists()
+
+
+# -- inviting guests -------------------------------------------------------------------------
+
+
+def test_invitation_stores_only_a_hash_and_mails_the_link(rm):
+    invitation, token = rm.invite()
+    assert invitation.token_hash == token_hash(token)
+    assert len(token) >= 43  # 256 bits, url-safe
+    assert not RoomInvitation.objects.filter(token_hash=token).exists()
+    assert invitation.expires_at - timezone.now() > timedelta(days=13, hours=23)
+    assert [m.to for m in mail.outbox] == [["wang@customer.test"]]
+    assert link_token(mail.outbox[0]) == token
+
+
+def test_inviting_a_typed_address_creates_the_contact_on_the_account(rm):
+    rm.invite(email="New.Person@Customer.test", name="Li Lei")
+    contact = Contact.objects.get(full_name="Li Lei")
+    assert contact.emails == ["new.person@customer.test"]
+    assert AccountContact.objects.filter(account_id=rm.deal.account_id, contact=contact).exists()
+    guest = RoomMember.objects.get(room=rm.room, contact=contact)
+    assert guest.kind == "guest" and guest.email == "new.person@customer.test"
+
+
+def test_inviting_needs_a_valid_address_and_changes_nothing_when_refused(rm):
+    before = Contact.objects.count()
+    with pytest.raises(Invalid) as bad:
+        rm.invite(email="not-an-address")
+    assert "email" in bad.value.fields
+    assert Contact.objects.count() == before
+    assert not RoomInvitation.objects.exists()
+
+
+def test_only_the_people_who_run_the_room_invite(rm):
+    pp = rm.pp
+    with pytest.raises(NotFound):  # cannot see the deal: the room does not exist for them
+        rm.invite(actor=pp.other)
+    readonly = pp.actor("readonly")
+    with pytest.raises(NotFound):
+        rm.invite(actor=readonly)
+    rm.invite(actor=pp.manager)  # manager above the owner
+    rm.invite(actor=pp.admin)
+    guest = rm.guest()
+    with pytest.raises(Forbidden):
+        services.room_guest_invite(actor=guest, room_id=rm.room.pk, email="x@y.test")
+
+
+# -- redeeming the link, the e-mail code -----------------------------------------------------
+
+
+def test_a_link_opens_with_the_mailed_code_once(rm):
+    _inv, token = rm.invite()
+    mail.outbox = []
+    with rm.on_commit(execute=True):
+        redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
+    assert redeemed.needs_code and redeemed.session.verified_at is None
+    code = last_code()
+    assert code not in GuestSession.objects.get(pk=redeemed.session.pk).code_hash
+    services.guest_code_verify(session_id=redeemed.session.pk, code=code)
+    assert GuestSession.objects.get(pk=redeemed.session.pk).verified_at is not None
+    with pytest.raises(NotFound):  # works once: the session is no longer pending
+        services.guest_code_verify(session_id=redeemed.session.pk, code=code)
+
+
+def test_five_wrong_codes_lock_for_fifteen_minutes(rm):
+    _inv, token = rm.invite()
+    with rm.on_commit(execute=True):
+        redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
+    right = last_code()
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(4):
+        with pytest.raises(Invalid):
+            services.guest_code_verify(session_id=redeemed.session.pk, code=wrong)
+    with pytest.raises(Throttled):
+        services.guest_code_verify(session_id=redeemed.session.pk, code=wrong)
+    with pytest.raises(Throttled):  # even the right code, while locked
+        services.guest_code_verify(session_id=redeemed.session.pk, code=right)
+    session = GuestSession.objects.get(pk=redeemed.session.pk)
+    assert session.verified_at is None
+    assert session.locked_until is not None
+    assert session.locked_until - timezone.now() > timedelta(minutes=14)
+    assert ActivityEvent.objects.filter(verb="room.code_refused").count() == 5
+
+
+def test_an_expired_code_is_refused(rm):
+    _inv, token = rm.invite()
+    with rm.on_commit(execute=True):
+        redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
+    GuestSession.objects.filter(pk=redeemed.session.pk).update(
+        code_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(Invalid) as bad:
+        services.guest_code_verify(session_id=redeemed.session.pk, code=last_code())
+    assert "expired" in bad.value.fields["code"]
+
+
+def test_expired_revoked_and_unknown_links_open_nothing(rm):
+    invitation, token = rm.invite()
+    with pytest.raises(LinkInvalid) as unknown:
+        services.guest_link_redeem(token=token + "x", ip="1.2.3.4")
+    assert unknown.value.state == "unknown"
+    RoomInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    with pytest.raises(LinkInvalid) as expired:
+        services.guest_link_redeem(token=token, ip="1.2.3.4")
+    assert expired.value.state == "expired"
+    services.room_invitation_revoke(actor=rm.rep, room_id=rm.room.pk, invitation_id=invitation.pk)
+    with pytest.raises(LinkInvalid) as revoked:
+        services.guest_link_redeem(token=token, ip="1.2.3.4")
+    assert revoked.value.state == "revoked"
+    assert not GuestSession.objects.exists()
+    refused = ActivityEvent.objects.filter(verb="room.link_refused")
+    assert sorted(e.data["state"] for e in refused) == ["expired", "revoked"]
+
+
+def test_redeeming_is_rate_limited(rm):
+    _inv, token = rm.invite()
+    rm.no_codes()
+    for _ in range(10):
+        services.guest_link_redeem(token=token, ip="1.2.3.4")
+    with pytest.raises(Throttled):
+        services.guest_link_redeem(token=token, ip="5.6.7.8")
+
+
+def test_without_codes_the_link_opens_directly(rm):
+    rm.no_codes()
+    _inv, token = rm.invite()
+    redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
+    assert not redeemed.needs_code and redeemed.session.verified_at is not None
+
+
+def test_removing_a_guest_ends_their_sessions_and_links(rm):
+    rm.no_codes()
+    invitation, token = rm.invite()
+    redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
+    services.room_member_remove(actor=rm.rep, room_id=rm.room.pk, member_id=invitation.member_id)
+    assert GuestSession.objects.get(pk=redeemed.session.pk).revoked_at is not None
+    assert RoomInvitation.objects.get(pk=invitation.pk).revoked_at is not None
+    from dealroom.rooms.selectors import guest_actor
+
+    assert guest_actor(workspace=rm.world.a, session_id=redeemed.session.pk) is None
+
+
+def test_the_owner_and_deal_team_stay_in_the_room(rm):
+    owner_row = RoomMember.objects.get(room=rm.room, membership=rm.rep.membership)
+    with pytest.raises(Invalid):
+        services.room_member_remove(actor=rm.pp.manager, room_id=rm.room.pk, member_id=owner_row.pk)
+
+
+# -- the plan --------------------------------------------------------------------------------
+
+
+def test_guests_are_peers_in_the_plan_but_cannot_make_things_internal(rm):
+    guest = rm.guest()
+    milestone = services.milestone_create(actor=guest, room_id=rm.room.pk, title="Pilot 试点")
+    task = services.task_create(
+        actor=guest,
+        room_id=rm.room.pk,
+        data={"title": "Share the IT checklist", "milestone": milestone.pk},
+    )
+    assert task.created_by is not None and task.created_by.contact_id == rm.contact.pk
+    with pytest.raises(Forbidden):
+        services.task_create(
+            actor=guest, room_id=rm.room.pk, data={"title": "Secret", "internal": "1"}
+        )
+    internal = services.task_create(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Discount floor", "internal": "1"}
+    )
+    with pytest.raises(NotFound):
+        services.task_status_set(actor=guest, task_id=internal.pk, status="done")
+    services.task_status_set(actor=guest, task_id=task.pk, status="done")
+    assert Task.objects.get(pk=task.pk).done_at is not None
+
+
+def test_blocked_needs_a_reason_and_bad_dates_are_named(rm):
+    task = services.task_create(actor=rm.rep, room_id=rm.room.pk, data={"title": "Sign"})
+    with pytest.raises(Invalid) as bad:
+        services.task_status_set(actor=rm.rep, task_id=task.pk, status="blocked")
+    assert "reason" in bad.value.fields
+    with pytest.raises(Invalid) as bad_date:
+        services.task_update(actor=rm.rep, task_id=task.pk, data={"due_at": "next week"})
+    assert "due_at" in bad_date.value.fields
+    assert Task.objects.get(pk=task.pk).due_at is None
+
+
+def test_a_meeting_needs_times_and_mails_an_ics_to_its_assignees(rm):
+    guest_row = RoomMember.objects.get(pk=rm.invite()[0].member_id)
+    owner_row = RoomMember.objects.get(room=rm.room, membership=rm.rep.membership)
+    with pytest.raises(Invalid) as bad:
+        services.task_create(
+            actor=rm.rep, room_id=rm.room.pk, data={"title": "Kick-off", "kind": "meeting"}
+        )
+    assert {"starts_at", "ends_at"} <= set(bad.value.fields)
+    mail.outbox = []
+    with rm.on_commit(execute=True):
+        services.task_create(
+            actor=rm.rep,
+            room_id=rm.room.pk,
+            data={
+                "title": "Kick-off 启动会",
+                "kind": "meeting",
+                "starts_at": "2026-12-10T10:00",
+                "ends_at": "2026-12-10T11:00",
+                "place": "https://meet.example/abc",
+                "assignees": [guest_row.pk, owner_row.pk],
+            },
+        )
+    (message,) = mail.outbox
+    assert sorted(message.to) == sorted(["wang@customer.test", rm.rep.user.email])
+    name, content, mimetype = message.attachments[0]
+    assert name == "invite.ics" and mimetype.startswith("text/calendar")
+    assert "Kick-off 启动会" in (content if isinstance(content, str) else content.decode())
+
+
+def test_reordering_as_a_guest_keeps_internal_tasks_in_place(rm):
+    guest = rm.guest()
+    titles = ["A", "secret", "B", "C"]
+    tasks = [
+        services.task_create(
+            actor=rm.rep,
+            room_id=rm.room.pk,
+            data={"title": t, "internal": "1" if t == "secret" else ""},
+        )
+        for t in titles
+    ]
+    a, secret, b, c = tasks
+    services.task_reorder(
+        actor=guest, room_id=rm.room.pk, milestone_id=None, task_ids=[c.pk, a.pk, b.pk]
+    )
+    order = list(
+        Task.objects.filter(room=rm.room).order_by("position").values_list("title", flat=True)
+    )
+    assert order == ["C", "secret", "A", "B"]
+    with pytest.raises(Invalid):  # naming a task it cannot see changes nothing
+        services.task_reorder(
+            actor=guest, room_id=rm.room.pk, milestone_id=None, task_ids=[secret.pk, a.pk]
+        )
+
+
+# -- conversation ----------------------------------------------------------------------------
+
+
+def test_mentions_notify_room_members_only(rm):
+    manager_row = services.room_member_add(
+        actor=rm.rep, room_id=rm.room.pk, membership_id=rm.pp.manager.membership.pk
+    )
+    guest = rm.guest()
+    outsider_id = 999999
+    comment = services.comment_post(
+        actor=guest,
+        room_id=rm.room.pk,
+        body=f"Hi @[Manager]({manager_row.pk}) and @[Nobody]({outsider_id})",
+    )
+    event = ActivityEvent.objects.get(verb="room_comment.posted", data__comment=comment.pk)
+    assert event.data["mentions"] == [manager_row.pk]
+    recipients = set(
+        Notification.objects.filter(event=event).values_list("recipient_id", flat=True)
+    )
+    # the manager was mentioned; the owner hears everything (level "all")
+    assert recipients == {rm.pp.manager.user_id, rm.rep.user_id}
+
+
+def test_notification_level_none_silences_the_room(rm):
+    services.room_notify_level_set(actor=rm.rep, room_id=rm.room.pk, level="none")
+    guest = rm.guest()
+    comment = services.comment_post(actor=guest, room_id=rm.room.pk, body="Hello")
+    event = ActivityEvent.objects.get(verb="room_comment.posted", data__comment=comment.pk)
+    assert not Notification.objects.filter(event=event).exists()
+
+
+def test_authors_edit_and_delete_their_own_comments_keeping_history(rm):
+    guest = rm.guest()
+    comment = services.comment_post(actor=guest, room_id=rm.room.pk, body="first")
+    services.comment_edit(actor=guest, comment_id=comment.pk, body="second")
+    with pytest.raises(Forbidden):
+        services.comment_edit(actor=rm.rep, comment_id=comment.pk, body="not mine")
+    services.comment_delete(actor=guest, comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert comment.body == "" and comment.deleted_at is not None
+    assert list(CommentRevision.objects.filter(comment=comment).values_list("body", flat=True)) == [
+        "first",
+        "second",
+    ]
+
+
+def test_guests_cannot_post_internal_or_reach_internal_threads(rm):
+    guest = rm.guest()
+    with pytest.raises(Forbidden):
+        services.comment_post(actor=guest, room_id=rm.room.pk, body="x", internal="1")
+    internal_task = services.task_create(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Pricing", "internal": "1"}
+    )
+    with pytest.raises(NotFound):
+        services.comment_post(actor=guest, room_id=rm.room.pk, body="x", task_id=internal_task.pk)
+    internal = services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="floor", internal="1")
+    with pytest.raises(NotFound):
+        services.comment_edit(actor=guest, comment_id=internal.pk, body="y")
+    assert Comment.objects.filter(room=rm.room).count() == 1
+
+
+def test_a_guest_of_another_room_reaches_nothing_here(rm):
+    other_room = rm.second_room()
+    guest = rm.guest(room=other_room)
+    assert rm.room.pk not in guest.room_ids
+    with pytest.raises(NotFound):
+        services.comment_post(actor=guest, room_id=rm.room.pk, body="hi")
+    with pytest.raises(NotFound):
+        services.task_create(actor=guest, room_id=rm.room.pk, data={"title": "x"})
+
+
+def test_the_deal_fields_shared_are_only_those_the_sharer_may_see(rm):
+    services.room_settings_update(
+        actor=rm.rep, room_id=rm.room.pk, shared_fields=["amount", "close_date"], welcome="欢迎"
+    )
+    rm.room.refresh_from_db()
+    assert rm.room.shared_fields == ["amount", "close_date"]
+    with pytest.raises(Invalid):
+        services.room_settings_update(
+            actor=rm.rep, room_id=rm.room.pk, shared_fields=["owner"], welcome=""
+        )
