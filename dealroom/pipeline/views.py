@@ -5,7 +5,9 @@ record pages, which serve deals as they serve accounts (see urls.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -30,6 +32,10 @@ from dealroom.workspaces.selectors import team_list
 
 from . import selectors, services, visibility
 from .models import Opportunity, Stage, Status, TeamRole
+
+# Panels other apps add to a deal's page (the rooms app: the deal room and its engagement),
+# registered at start-up: each takes (actor, opportunity), returns (template, context) or None.
+DEAL_PANELS: list[Callable[[Any, Any], tuple[str, dict] | None]] = []
 
 
 def _close_choices() -> list[tuple[str, str]]:
@@ -294,6 +300,7 @@ def _deal_context(actor, opp, **forms) -> dict:
             and opp.type.is_staged
             and _field_editable(actor, "probability"),
             "statuses": Status,
+            "panels": [p for p in (panel(actor, opp) for panel in DEAL_PANELS) if p],
         }
     )
     return context

@@ -12,11 +12,13 @@ class RoomsConfig(AppConfig):
         from dealroom.activity import targets
         from dealroom.activity.templatetags import activity as activity_tags
         from dealroom.pipeline import hooks
+        from dealroom.pipeline.views import DEAL_PANELS
 
-        from . import describe, services, visibility
+        from . import describe, panels, services, visibility
         from .models import Room
 
         hooks.DEAL_CREATED.append(services.room_create_for_deal)
+        DEAL_PANELS.append(panels.deal_panel)
         targets.register(
             Room._meta.label_lower,
             visible_ids=visibility.visible_room_ids,

@@ -309,3 +309,24 @@ def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100)
         .order_by("id")
     )
     return targets.redact(actor, list(qs[:limit]))
+
+
+@dataclass
+class GuestSummary:
+    invited: int
+    opened: int
+    last_seen_at: datetime | None
+
+
+def guest_summary(*, room: Room) -> GuestSummary:
+    """How the customer's side uses the room (one query), for the deal page."""
+    from django.db.models import Max
+
+    row = RoomMember.objects.filter(
+        room=room, kind=MemberKind.GUEST, removed_at__isnull=True
+    ).aggregate(
+        invited=Count("pk"),
+        opened=Count("pk", filter=Q(first_opened_at__isnull=False)),
+        last=Max("last_seen_at"),
+    )
+    return GuestSummary(row["invited"], row["opened"], row["last"])

@@ -120,6 +120,10 @@ def seed(stdout=None) -> Workspace:
 
     pipeline_demo.seed(ws, actor)
 
+    from dealroom.rooms import demo as rooms_demo
+
+    rooms_demo.seed(ws)
+
     # A second, small workspace so the switcher has somewhere to go.
     if not Workspace.objects.filter(slug="demo-renewals").exists():
         services.workspace_create(owner=admin, name="续费团队 Renewals Team", slug="demo-renewals")

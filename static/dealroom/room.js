@@ -23,7 +23,15 @@
     return el;
   }
 
+  // The room's discussion reads top to bottom: keep it scrolled to the newest comment unless
+  // the reader has scrolled up to read older ones.
+  function threadBox() { return document.querySelector("#room-discussion .thread-body"); }
+  function nearBottom(box) { return !box || box.scrollHeight - box.scrollTop - box.clientHeight < 80; }
+  function toBottom(box) { if (box) box.scrollTop = box.scrollHeight; }
+
   function applyOps(html) {
+    var box = threadBox();
+    var follow = nearBottom(box);
     var holder = document.createElement("template");
     holder.innerHTML = html;
     var touched = [];
@@ -54,6 +62,7 @@
     });
     touched.forEach(function (el) { if (window.htmx) window.htmx.process(el); });
     decorate();
+    if (follow) toBottom(box);
   }
 
   // Open menus and <details> survive a re-render of the section they are in.
@@ -277,5 +286,6 @@
   }
 
   decorate();
+  toBottom(threadBox());
   connect();
 })();

@@ -26,7 +26,7 @@ def test_opening_the_link_redeems_nothing_until_the_button(rm):
     assert response["Referrer-Policy"] == "no-referrer"
     landing = browser.get("/r/open/")
     assert landing.status_code == 200
-    assert landing["Referrer-Policy"] == "no-referrer"
+    assert landing["Referrer-Policy"] == "same-origin"  # nothing to other sites
     assert token not in landing.content.decode()
     assert not GuestSession.objects.exists()  # a mail scanner's GETs open nothing
     with rm.on_commit(execute=True):
@@ -257,3 +257,17 @@ def test_room_page_queries_do_not_grow_with_the_room(rm, side):
     small = count()
     _fill(rm, 30, 60)
     assert count() == small
+
+
+def test_the_deal_page_leads_to_its_room_with_the_guests_engagement(rm, guest_client):
+    guest_client().get(rm.base("g"))
+    seller = Client()
+    seller.force_login(rm.rep.user)
+    html = seller.get(f"/w/alpha/deals/{rm.deal.pk}/").content.decode()
+    assert f'href="{rm.base("w")}"' in html
+    assert "1 of 1 guest opened the room" in html
+    tag = rm.pp.deal(opp_type=rm.pp.tag, name="Referral only")
+    assert (
+        'data-testid="deal-room-panel"'
+        not in seller.get(f"/w/alpha/deals/{tag.pk}/").content.decode()
+    )

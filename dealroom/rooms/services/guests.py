@@ -92,10 +92,17 @@ def _guest_contact(actor: Actor, room: Room, contact_id, email: str, name: str):
 
 @transaction.atomic
 def room_guest_invite(
-    *, actor: Actor, room_id, contact_id=None, email: str = "", name: str = "", language=""
+    *,
+    actor: Actor,
+    room_id,
+    contact_id=None,
+    email: str = "",
+    name: str = "",
+    language="",
+    send_email: bool = True,
 ) -> tuple[RoomInvitation, str]:
     """Invite a customer contact; returns the invitation and the raw token (e-mailed after
-    commit, never stored)."""
+    commit, never stored; the demo seed prints it instead)."""
     room = room_for(actor, room_id)
     require_manager(actor, room)
     assert isinstance(actor, Member)
@@ -135,11 +142,12 @@ def room_guest_invite(
         shared=False,
     )
     inviter = actor.user.full_name or actor.user.email
-    transaction.on_commit(
-        lambda: _mail_invitation(
-            room, email, token, inviter, days, language or settings.LANGUAGE_CODE
+    if send_email:
+        transaction.on_commit(
+            lambda: _mail_invitation(
+                room, email, token, inviter, days, language or settings.LANGUAGE_CODE
+            )
         )
-    )
     return invitation, token
 
 

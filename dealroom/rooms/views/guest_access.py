@@ -2,7 +2,10 @@
 
 GET /r/<token>/ only parks the token in the session and redirects to /r/open/ (no token in
 the address bar, history or referrer); mail scanners that follow links redeem nothing. The
-POST of the landing page's button redeems. Every page here sends no referrer."""
+POST of the landing page's button redeems. The token's own URL answers with
+`Referrer-Policy: no-referrer`; the pages after it, whose URLs hold nothing secret, with
+`same-origin`: nothing goes to other sites, and browsers keep sending the Origin header that
+Django's CSRF check needs on the button's POST (under no-referrer, Chrome sends "null")."""
 
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ TOKEN_KEY = "guest_link_token"
 PENDING_KEY = "guest_pending_session"
 
 
-def _no_referrer(response):
-    response["Referrer-Policy"] = "no-referrer"
+def _no_referrer(response, policy: str = "same-origin"):
+    response["Referrer-Policy"] = policy
     return response
 
 
@@ -31,7 +34,7 @@ def _ip(request) -> str:
 @never_cache
 def link(request, token: str):
     request.session[TOKEN_KEY] = token[:200]
-    return _no_referrer(redirect("room_link_open"))
+    return _no_referrer(redirect("room_link_open"), "no-referrer")
 
 
 def _invalid(request, error: services.LinkInvalid):

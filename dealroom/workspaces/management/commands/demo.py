@@ -12,3 +12,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password for all: {demo.PASSWORD}):")
         for email, name, role, _team in demo.PEOPLE[:4]:
             self.stdout.write(f"  {email:<22} {str(role.label):<10} {name}")
+        from dealroom.rooms import demo as rooms_demo
+
+        link = rooms_demo.guest_link(ws)
+        if link:
+            self.stdout.write("A customer's view of a deal room (guest link for 李华, no login):")
+            self.stdout.write(f"  {link}")
