@@ -189,8 +189,12 @@ def _seed_household(ws: Workspace) -> None:
         actor=na, room_id=room.pk, contact_id=buyer.pk, language="zh-hans", send_email=False
     )
     guest = _guest(ws, room, buyer)
-    for title, days in (("预约试驾 Book a test drive", -4), ("确认颜色与配置 Choose colour and trim", 2),
-                        ("贷款预审 Loan pre-approval", 5)):  # fmt: skip
+    steps = [
+        ("预约试驾 Book a test drive", -4),
+        ("确认颜色与配置 Choose colour and trim", 2),
+        ("贷款预审 Loan pre-approval", 5),
+    ]
+    for title, days in steps:
         services.task_create(
             actor=na, room_id=room.pk,
             data={"title": title, "due_at": timezone.now() + datetime.timedelta(days=days)},

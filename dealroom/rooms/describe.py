@@ -53,6 +53,9 @@ MESSAGES = {
     "room.settings_changed": lambda d: (
         _("%(actor)s changed what the room shows its guests") % {"actor": _who(d)}
     ),
+    "room_settings.changed": lambda d: (
+        _("%(actor)s changed the rules for deal rooms") % {"actor": _who(d)}
+    ),
     "room_milestone.created": lambda d: _("%(actor)s added the milestone “%(title)s”") % _task(d),
     "room_milestone.updated": lambda d: _("%(actor)s changed the milestone “%(title)s”") % _task(d),
     "room_milestone.deleted": lambda d: _("%(actor)s deleted the milestone “%(title)s”") % _task(d),

@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from .views import actions, guest_access, pages
+from .views import actions, guest_access, pages, settings
 
 # Under /<w|g>/<slug>/rooms/<room id>/ (see config/urls.py): the same views for sellers (w)
 # and guests (g); who sees what is the selectors' business.
@@ -53,6 +53,9 @@ urlpatterns = [
         include(room_urlpatterns),
     ),
     path("w/<slug:slug>/rooms/", pages.my_rooms, name="my_rooms"),
+    path(
+        "w/<slug:slug>/rooms/settings/", settings.workspace_settings, name="room_workspace_settings"
+    ),
     path("g/<slug:slug>/rooms/", guest_access.guest_rooms, name="guest_rooms"),
     path("r/", include(guest_access_urlpatterns)),
 ]

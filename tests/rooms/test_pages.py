@@ -271,3 +271,25 @@ def test_the_deal_page_leads_to_its_room_with_the_guests_engagement(rm, guest_cl
         'data-testid="deal-room-panel"'
         not in seller.get(f"/w/alpha/deals/{tag.pk}/").content.decode()
     )
+
+
+def test_admins_set_the_rules_for_rooms_and_bad_input_changes_nothing(rm):
+    from dealroom.rooms.selectors import room_settings
+
+    url = "/w/alpha/rooms/settings/"
+    rep = Client()
+    rep.force_login(rm.rep.user)
+    assert rep.get(url).status_code == 403
+    admin = Client()
+    admin.force_login(rm.pp.admin.user)
+    assert admin.get(url).status_code == 200
+    bad = admin.post(url, {"invite_days": "0", "max_file_mb": "lots", "require_email_code": "1"})
+    assert bad.status_code == 400
+    assert "Enter a whole number from 1 to 365." in bad.content.decode()
+    assert room_settings(rm.world.a.pk).invite_days == 14
+    ok = admin.post(url, {"invite_days": "3", "max_file_mb": "10"})
+    assert ok.status_code == 302
+    saved = room_settings(rm.world.a.pk)
+    assert (saved.invite_days, saved.max_file_mb, saved.require_email_code) == (3, 10, False)
+    invitation, _token = rm.invite()
+    assert round((invitation.expires_at - invitation.created_at).total_seconds() / 86400) == 3

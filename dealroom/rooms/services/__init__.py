@@ -32,6 +32,7 @@ from .rooms import (
     room_notify_level_set,
     room_settings_update,
     room_visit,
+    room_workspace_settings_update,
 )
 from .threads import comment_delete, comment_edit, comment_post
 
@@ -61,6 +62,7 @@ __all__ = [
     "room_notify_level_set",
     "room_settings_update",
     "room_visit",
+    "room_workspace_settings_update",
     "task_create",
     "task_delete",
     "task_reorder",

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealroom.core.actors import Actor, Guest, Member
-from dealroom.core.errors import Invalid, NotFound
+from dealroom.core.errors import Forbidden, Invalid, NotFound
 from dealroom.pipeline.models import DealTeamMember, Opportunity, Variant
 from dealroom.workspaces.models import Membership
 
-from ..models import MemberKind, NotifyLevel, Room, RoomMember
+from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomSettings
 from .common import latest_event_id, me, require_manager, room_event, room_for
 
 # Deal fields an owner may show the room's guests.
@@ -208,3 +208,50 @@ def room_mark_read(*, actor: Actor, room_id, event_id: int) -> None:
     RoomMember.objects.filter(room=room, read_up_to__lt=event_id, **filters).update(
         read_up_to=event_id, last_seen_at=timezone.now()
     )
+
+
+LIMITS = {"invite_days": (1, 365), "max_file_mb": (1, 500)}
+
+
+@transaction.atomic
+def room_workspace_settings_update(
+    *, actor: Actor, invite_days, max_file_mb, require_email_code
+) -> RoomSettings:
+    """The workspace's rules for every room: how long guest links work, whether a new browser
+    proves the guest's e-mail with a code, the largest file. Admins only."""
+    from dealroom.activity.models import Audience
+    from dealroom.activity.services import record
+
+    if not isinstance(actor, Member) or not actor.is_admin:
+        raise Forbidden()
+    errors: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    for name, raw in (("invite_days", invite_days), ("max_file_mb", max_file_mb)):
+        low, high = LIMITS[name]
+        try:
+            numbers[name] = int(raw)
+            if not low <= numbers[name] <= high:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a whole number from %(low)d to %(high)d.") % {
+                "low": low,
+                "high": high,
+            }
+    if errors:
+        raise Invalid(_("Please correct the highlighted fields."), fields=errors)
+    settings, _created = RoomSettings.objects.get_or_create(workspace_id=actor.workspace_id)
+    settings.invite_days = numbers["invite_days"]
+    settings.max_file_mb = numbers["max_file_mb"]
+    settings.require_email_code = require_email_code in (True, "1", "on", "true")
+    settings.save()
+    record(
+        actor=actor,
+        verb="room_settings.changed",
+        data={
+            "invite_days": settings.invite_days,
+            "max_file_mb": settings.max_file_mb,
+            "require_email_code": settings.require_email_code,
+        },
+        audience=Audience.ADMINS,
+    )
+    return settings
