@@ -35,7 +35,10 @@
     var holder = document.createElement("template");
     holder.innerHTML = html;
     var touched = [];
-    holder.content.querySelectorAll(":scope > template[data-op]").forEach(function (op) {
+    // Top-level operations only (":scope >" does not work on a DocumentFragment).
+    Array.prototype.filter.call(holder.content.children, function (el) {
+      return el.tagName === "TEMPLATE" && el.dataset.op;
+    }).forEach(function (op) {
       var kind = op.dataset.op;
       if (kind === "cursor") {
         var id = parseInt(op.dataset.id || "0", 10);

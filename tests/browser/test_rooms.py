@@ -1,0 +1,133 @@
+"""A deal room in two browsers: the seller invites a guest; the guest opens the e-mailed
+link, presses the button, proves the e-mail with the code, comments and ticks a task; the
+seller sees both live; the seller's internal comment never reaches the guest's page. The
+guest's browser is a phone (375 px)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+import pytest
+
+from tests.browser.test_live import LIVE, csp_violations, log_in
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = pytest.mark.browser
+SELLER = "rep1@demo.local"  # Tom Becker owns the flagship deal and its room
+ROOM = "Group digital sales platform"
+
+
+def _set_codes(page, on: bool) -> None:
+    page.goto("/w/demo/rooms/settings/")
+    box = page.get_by_test_id("require-code")
+    box.set_checked(on)
+    page.get_by_test_id("save").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+
+def _mail(server, address: str, pattern: str, timeout: float = 10) -> str:
+    """The first match of `pattern` in the latest mail to `address` (subject or body)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for msg in server.sent_mails():
+            if address.lower() not in str(msg["To"]).lower():
+                continue
+            body = msg.get_body(preferencelist=("plain",))
+            text = str(msg["Subject"]) + "\n" + (body.get_content() if body is not None else "")
+            found += re.findall(pattern, text)
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {address} matching {pattern}:\n{server.log_tail()}")
+        time.sleep(0.1)
+
+
+def _wait_room_live(page) -> None:
+    expect(page.get_by_test_id("room")).to_have_attribute("data-live", "open", timeout=LIVE)
+
+
+def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, console_messages):
+    uid = secrets.token_hex(3)
+    guest_email = f"guest-{uid}@customer.example"
+    admin = new_context().new_page()
+    log_in(admin, "admin@demo.local")
+    _set_codes(admin, True)
+    try:
+        seller = new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        log_in(seller, SELLER)
+        seller.goto("/w/demo/rooms/")
+        seller.get_by_test_id("my-room").filter(has_text=ROOM).click()
+        _wait_room_live(seller)
+        room_url = seller.url
+
+        # The seller invites a new person of the customer by e-mail.
+        form = seller.get_by_test_id("invite-form")
+        form.locator("input[name=email]").fill(guest_email)
+        form.locator("input[name=name]").fill(f"客户 Guest {uid}")
+        form.get_by_test_id("invite-send").click()
+        expect(form.locator("[data-form-error]")).to_be_empty()
+        expect(seller.get_by_test_id("room-people")).to_contain_text(f"客户 Guest {uid}")
+        link = _mail(
+            dealroom_server, guest_email, re.escape(dealroom_server.base_url) + r"/r/[\w-]+/"
+        )
+
+        # A task for the guest, added by the seller.
+        task_title = f"Upload the org chart {uid}"
+        seller.get_by_test_id("task-quick-add").first.fill(task_title)
+        seller.get_by_test_id("task-quick-add").first.press("Enter")
+        expect(seller.get_by_test_id("room-plan")).to_contain_text(task_title)
+
+        # The guest, on a phone: link → landing page → button → code → the room.
+        guest = new_context(viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
+        guest.goto(link)
+        expect(guest).to_have_url(re.compile(r"/r/open/$"))  # the token left the address bar
+        guest.get_by_test_id("open-room").click()
+        expect(guest).to_have_url(re.compile(r"/r/code/$"))
+        code = _mail(dealroom_server, guest_email, r"\b\d{6}\b")
+        guest.get_by_test_id("code").fill(code)
+        guest.get_by_test_id("code-submit").click()
+        expect(guest.get_by_test_id("room-title")).to_contain_text(ROOM)
+        _wait_room_live(guest)
+        assert guest.evaluate("document.documentElement.scrollWidth") <= 380
+        expect(guest.locator("nav#main-nav, [data-testid=nav-deals]")).to_have_count(0)
+        expect(guest.get_by_test_id("room-plan")).not_to_contain_text("Internal: discount")
+
+        # The guest comments; the seller sees it without reloading.
+        seller.evaluate("window.__marker = 1")
+        question = f"什么时候可以签约？When can we sign? {uid}"
+        guest.get_by_test_id("comment-body").first.fill(question)
+        guest.get_by_test_id("comment-send").first.click()
+        expect(guest.get_by_test_id("thread-room")).to_contain_text(question)
+        expect(seller.get_by_test_id("thread-room")).to_contain_text(question, timeout=LIVE)
+
+        # The guest ticks the task; the seller sees it done.
+        guest_row = guest.get_by_test_id("task").filter(has_text=task_title)
+        guest_row.get_by_test_id("task-check").click()
+        seller_row = seller.get_by_test_id("task").filter(has_text=task_title)
+        expect(seller_row).to_have_class(re.compile(r"status-done"), timeout=LIVE)
+        assert seller.evaluate("window.__marker") == 1  # no reload happened
+
+        # The seller's internal comment: on the seller's page, never on the guest's.
+        secret = f"内部：底价 80 万 Floor price {uid}"
+        seller_form = seller.get_by_test_id("comment-form").first
+        seller_form.get_by_test_id("comment-body").fill(secret)
+        seller_form.get_by_test_id("comment-internal").check()
+        seller_form.get_by_test_id("comment-send").click()
+        expect(seller.get_by_test_id("thread-room")).to_contain_text(secret)
+        reply = f"A shared reply after the internal one {uid}"
+        seller_form.get_by_test_id("comment-body").fill(reply)
+        seller_form.get_by_test_id("comment-send").click()
+        expect(guest.get_by_test_id("thread-room")).to_contain_text(reply, timeout=LIVE)
+        assert secret not in guest.content()
+        guest.reload()
+        expect(guest.get_by_test_id("thread-room")).to_contain_text(reply)
+        assert secret not in guest.content()
+        assert seller.url == room_url
+        assert not csp_violations(console_messages)
+    finally:
+        _set_codes(admin, False)
