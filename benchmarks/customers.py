@@ -13,7 +13,9 @@ Figures are printed, never asserted.
 
 With `--postgres` (or DATABASE_URL pointing at PostgreSQL) a database `dealroom_bench_<pid>` is
 created on that server and dropped at the end; the database named in DATABASE_URL is never
-touched. SQLite runs in a fresh file in a temporary directory. `--keep` keeps either.
+touched. SQLite runs in a fresh file in a temporary directory. `--keep` keeps either, and
+`--reuse <what --keep printed>` measures it again without seeding (migrations still run, so a
+new index is built the way a deployment would build it; the database is kept again).
 """
 
 # Random data is not security-sensitive (S311); SQL is assembled from table and column names
@@ -401,13 +403,15 @@ def _pg_admin(server: dict[str, Any]):
 
 
 def configure(args) -> Target:
-    """Point Django at a fresh database before django.setup()."""
-    tmp = Path(tempfile.mkdtemp(prefix="dealroom-bench-"))
+    """Point Django at a fresh database (or the kept one to reuse) before django.setup()."""
+    reuse = args.reuse or ""
+    tmp = Path(reuse) if reuse and Path(reuse).is_dir() else None
+    tmp = tmp or Path(tempfile.mkdtemp(prefix="dealroom-bench-"))
     os.environ["DEALROOM_DATA_DIR"] = str(tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     url = os.environ.get("DATABASE_URL", "")
     from_env = urlparse(url).scheme in {"postgres", "postgresql", "pgsql"}
-    if not (args.postgres or from_env):
+    if not (args.postgres or from_env) and not reuse.startswith("dealroom_bench_"):
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
         return Target("sqlite", tmp)
     parsed = urlparse(url) if from_env else urlparse("postgres://postgres@127.0.0.1:5432/x")
@@ -418,9 +422,10 @@ def configure(args) -> Target:
     }
     if parsed.password:
         server["password"] = parsed.password
-    name = f"dealroom_bench_{os.getpid()}"
-    with _pg_admin(server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = reuse or f"dealroom_bench_{os.getpid()}"
+    if not reuse:
+        with _pg_admin(server) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     auth = quote(server["user"]) + (f":{quote(parsed.password)}" if parsed.password else "")
     os.environ["DATABASE_URL"] = f"postgres://{auth}@{server['host']}:{server['port']}/{name}"
     return Target("postgresql", tmp, server, name)
@@ -471,6 +476,33 @@ def _insert(table: str, columns: list[str], rows: list) -> None:
             cursor.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
 
 
+def _drop_indexes(models: list) -> list[str]:
+    """Drop the tables' non-unique indexes; return the statements that build them again."""
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                " JOIN pg_class c ON c.relname = i.indexname"
+                " JOIN pg_index x ON x.indexrelid = c.oid"
+                " WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
+                [tables],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                f" AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})",
+                tables,
+            )
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in found]
+
+
 def seed_members() -> World:
     from dealroom.customers.models import CustomerSettings, FieldAccess, FieldPermission
     from dealroom.workspaces.models import Membership, Role, Team, User, Workspace
@@ -496,6 +528,35 @@ def seed_members() -> World:
     )
     owners = [m.pk for m in [manager, manager_w, *reps_in, *reps_out]]
     return World(ws, admin, manager, reps_in[0], owners)
+
+
+def reused_world() -> World:
+    """The members seed_members() made in a kept database, and its record counts."""
+    from dealroom.customers.models import Account, AccountContact, Contact, SearchTerm
+    from dealroom.workspaces.models import Membership, Workspace
+
+    ws = Workspace.objects.get(slug__startswith="bench-")
+    members = Membership.objects.filter(workspace=ws).select_related("user")
+    by_email = {m.user.email: m for m in members}
+    owners = [
+        m.pk
+        for m in sorted(members, key=lambda m: m.pk)
+        if m.user.email.startswith(("manager.", "east", "west"))
+    ]
+    world = World(
+        ws,
+        by_email["admin@bench.local"],
+        by_email["manager.east@bench.local"],
+        by_email["east0@bench.local"],
+        owners,
+    )
+    world.counts = {
+        "accounts": Account.objects.count(),
+        "contacts": Contact.objects.count(),
+        "account-contact links": AccountContact.objects.count(),
+        "search tokens": SearchTerm.objects.count(),
+    }
+    return world
 
 
 def _chunks(kind: str, n: int, size: int) -> list[tuple[str, int, int]]:
@@ -529,12 +590,9 @@ def seed_records(world: World, args, vendor: str) -> dict[str, float]:
     link_cols = ["workspace_id", "account_id", "contact_id", "role", "created_at"]
     term_cols = ["workspace_id", "object_type", "object_id", "field", "token"]
 
-    # Indexes are cheaper to build once after the load than to keep up row by row.
-    bulk_models = [Account, Contact, SearchTerm]
-    with connection.schema_editor() as editor:
-        for model in bulk_models:
-            for index in model._meta.indexes:
-                editor.remove_index(model, index)
+    # Indexes are cheaper to build once after the load than to keep up row by row: every
+    # non-unique index of these tables, whether the model or a migration's SQL made it.
+    dropped = _drop_indexes([Account, Contact, SearchTerm])
     connections.close_all()  # nothing open across the fork
 
     workers = max(1, args.workers)
@@ -573,10 +631,9 @@ def seed_records(world: World, args, vendor: str) -> dict[str, float]:
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
-    with connection.schema_editor() as editor:
-        for model in bulk_models:
-            for index in model._meta.indexes:
-                editor.add_index(model, index)
+    with connection.cursor() as cursor:
+        for sql in dropped:
+            cursor.execute(sql)
     timings["indexes"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -840,7 +897,7 @@ def run_benchmarks(world: World, args, vendor: str) -> list[Figure]:
             explain.extend(slowest_statements(run, vendor))
 
     # -- search --
-    queries = pick_queries(world)
+    queries = [q for q in pick_queries(world) if not args.only or args.only in q.kind]
     print("\nsearch queries (drawn from the rep's records):")
     for q in queries:
         terms = search.query_terms(q.text)
@@ -868,7 +925,7 @@ def run_benchmarks(world: World, args, vendor: str) -> list[Figure]:
             note_if_slow(fig, run)
         print(f"  measured search {q.kind}", flush=True)
     base_all = Figure("search, all queries", "raw SQL", pooled_base)
-    for name in actors:
+    for name in actors if queries else ():
         figures.append(
             Figure("search, all queries", name, pooled[name], SEARCH_TARGET_MS, base_all)
         )
@@ -887,6 +944,8 @@ def run_benchmarks(world: World, args, vendor: str) -> list[Figure]:
         clients[name] = client
 
     for label, object_type, params, extra in LIST_VARIANTS:
+        if args.only and args.only not in label:
+            continue
         base = Figure(
             f"list {label}",
             "raw SQL",
@@ -1027,6 +1086,14 @@ def main(argv: Iterable[str] | None = None) -> None:
         "--explain", action="store_true", help="EXPLAIN the slowest SQL of figures over target"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--only", default="", help="only the searches and lists whose label contains this"
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DB",
+        help="measure a database kept by --keep (its directory, or dealroom_bench_<pid>)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     target = configure(args)
@@ -1041,21 +1108,25 @@ def main(argv: Iterable[str] | None = None) -> None:
         print(f"{describe_db(target.vendor)}; migrated in {time.perf_counter() - t:.1f} s")
 
         t = time.perf_counter()
-        world = seed_members()
-        timings = seed_records(world, args, target.vendor)
-        seed_collaborators(world)
-        total = time.perf_counter() - t
-        print(
-            "seeded "
-            + ", ".join(f"{n:,} {what}" for what, n in world.counts.items())
-            + f" in {total:.1f} s ("
-            + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-            + f"; {args.workers} tokenising workers)"
-        )
+        if args.reuse:
+            world = reused_world()
+            print("reused " + ", ".join(f"{n:,} {what}" for what, n in world.counts.items()))
+        else:
+            world = seed_members()
+            timings = seed_records(world, args, target.vendor)
+            seed_collaborators(world)
+            total = time.perf_counter() - t
+            print(
+                "seeded "
+                + ", ".join(f"{n:,} {what}" for what, n in world.counts.items())
+                + f" in {total:.1f} s ("
+                + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+                + f"; {args.workers} tokenising workers)"
+            )
         figures = run_benchmarks(world, args, target.vendor)
         report(figures)
     finally:
-        teardown(target, args.keep)
+        teardown(target, args.keep or bool(args.reuse))
 
 
 if __name__ == "__main__":
