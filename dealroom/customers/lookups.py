@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Lookup
+from django.db.models.lookups import IContains
 
 HIGHEST = "\U0010ffff"
 
@@ -30,3 +31,50 @@ class Prefix(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         escaped = str(self.rhs).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"{lhs} LIKE %s", [*lhs_params, escaped + "%"]
+
+
+class TextIContains(IContains):
+    """`field__text_icontains="x"`: a case-insensitive substring of a text column, as
+    `icontains` is, but on PostgreSQL written `col ILIKE '%x%'` instead of Django's
+    `UPPER(col) LIKE UPPER('%x%')`: the planner estimates ILIKE from the column's statistics,
+    while UPPER(col) has none and is guessed to match almost nothing, so a filter matching a
+    third of the contacts (title contains 经理) got a plan that read and sorted all of them.
+    A value without upper or lower case (Chinese, digits) is matched with plain LIKE, which
+    finds the same rows at a third of ILIKE's cost per row."""
+
+    lookup_name = "text_icontains"
+
+    def as_sql(self, compiler, connection):
+        return IContains(self.lhs, self.rhs).as_sql(compiler, connection)
+
+    def as_postgresql(self, compiler, connection):
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        caseless = isinstance(self.rhs, str) and self.rhs.lower() == self.rhs.upper()
+        operator = "LIKE" if caseless else "ILIKE"
+        return f"{lhs_sql}::text {operator} {rhs_sql}", [*lhs_params, *rhs_params]
+
+
+models.CharField.register_lookup(TextIContains)
+models.TextField.register_lookup(TextIContains)
+
+
+class InArray(Lookup):
+    """`InArray(F("account_id"), subquery)`, a filter: `account_id = ANY(ARRAY(subquery))` on
+    PostgreSQL, `account_id IN (subquery)` elsewhere. The same rows as `__in`, but PostgreSQL
+    plans it as index lookups for the ids the subquery returns: planned as `IN`, a few
+    thousand visible accounts made it hash all 194k account-contact links (a seq scan, 30 ms)
+    instead of reading the ~10k links of those accounts from the index."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs_sql} IN {rhs_sql}", [*lhs_params, *rhs_params]
+
+    def as_postgresql(self, compiler, connection):
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs_sql} = ANY(ARRAY{rhs_sql})", [*lhs_params, *rhs_params]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -111,7 +113,17 @@ class ListQuery:
         return query
 
 
-def _filter_q(f: Field, name: str, value: str) -> Q | None:
+def _is_text_column(model, f: Field) -> bool:
+    if f.is_custom:
+        return False
+    try:
+        column = model._meta.get_field(f.name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(column, models.CharField | models.TextField)
+
+
+def _filter_q(f: Field, name: str, value: str, *, text_column: bool = False) -> Q | None:
     """One filter → a Q, or None when the value does not fit the field."""
     path = name.removesuffix("__min").removesuffix("__max")
     column = path.replace("custom.", "custom__", 1)
@@ -130,8 +142,9 @@ def _filter_q(f: Field, name: str, value: str) -> Q | None:
         return Q(**{column: value})
     if f.kind == "account":
         return Q(**{f"{column}__name__icontains": value})
-    # text, lists (phones, e-mails, tags, multiple choice): a substring of the stored text
-    return Q(**{f"{column}__icontains": value})
+    # text, lists (phones, e-mails, tags, multiple choice): a substring of the stored text;
+    # a text column's own statistics then estimate the filter (lookups.TextIContains)
+    return Q(**{f"{column}__{'text_icontains' if text_column else 'icontains'}": value})
 
 
 def record_list(*, actor: Actor, query: ListQuery):
@@ -154,7 +167,7 @@ def record_list(*, actor: Actor, query: ListQuery):
         qs = qs.filter(owner_id=int(query.owner))
     for name, value in query.filters.items():
         f = fields[name.removesuffix("__min").removesuffix("__max")]
-        q = _filter_q(f, name, value)
+        q = _filter_q(f, name, value, text_column=_is_text_column(model, f))
         if q is None:
             query.errors.append(
                 _("“%(value)s” does not fit “%(field)s”.") % {"value": value, "field": f.label}

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from dealroom.core.actors import Actor, Member, System
 
+from .lookups import InArray
 from .models import (
     Account,
     AccountContact,
@@ -116,10 +117,15 @@ def record_q(actor: Member, object_type: str, *, listing: bool = False) -> Q:
     """The filter for records of `object_type` the actor sees (when not seeing all).
 
     `listing` asks for the shape that suits a whole list page rather than a few given rows;
-    it differs for contacts only (see `_contact_listing_q`)."""
+    it differs for contacts (see `_contact_listing_q`) and, on SQLite, for accounts."""
     scope = scope_for(actor)
     if listing and object_type == ObjectType.CONTACT:
         return _contact_listing_q(actor, scope)
+    if listing and object_type == ObjectType.ACCOUNT and connection.vendor != "postgresql":
+        # Without statistics SQLite answers the OR below by walking the sort index and
+        # reading every account's row: a rep's capped count read 24k of 50k accounts to find
+        # 1,000. As a set of index lookups it reads the rep's own few thousand.
+        return Q(pk__in=_visible_account_ids(actor, scope))
     q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=collaborating(actor, object_type))
     if TERRITORY_FIELDS[ObjectType(object_type)]:
         for field, values in scope.territories:
@@ -149,20 +155,22 @@ def _contact_listing_q(actor: Member, scope: Scope) -> Q:
         # Owned contacts by their column, the rest as one set: the OR keeps PostgreSQL from
         # turning the set into a join it misjudges, so it walks the sort index and probes the
         # (hashed) set; the accounts as a UNION of index lookups, or it guesses half the
-        # table and hashes every account-contact link. SQLite is 1.6-2.6× slower this way.
-        linked = AccountContact.objects.filter(account_id__in=_visible_account_ids(actor, scope))
+        # table and hashes every account-contact link. Even then it hashed all 194k links for
+        # a rep's 2,500 accounts (a seq scan costs less than 2,500 probes in its model);
+        # `InArray` has it read those accounts' links from the index instead (30 → 10 ms).
+        # SQLite is 1.6-2.6× slower this way.
+        linked = AccountContact.objects.filter(
+            InArray(F("account_id"), _visible_account_ids(actor, scope))
+        )
         return Q(owner_id__in=scope.owner_ids) | Q(pk__in=shared.union(linked.values("contact_id")))
     owned = Contact.objects.filter(workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids)
-    accounts = Account.objects.filter(workspace_id=actor.workspace_id).filter(
-        record_q(actor, ObjectType.ACCOUNT)
-    )
-    linked = AccountContact.objects.filter(account_id__in=accounts.values("pk"))
+    linked = AccountContact.objects.filter(account_id__in=_visible_account_ids(actor, scope))
     return Q(pk__in=owned.values("pk").union(shared, linked.values("contact_id")))
 
 
 def _visible_account_ids(actor: Member, scope: Scope):
     """The accounts the actor sees, as a UNION of index lookups (owner, collaborations, each
-    territory rule)."""
+    territory rule): a rep's few thousand accounts without reading the other 50k."""
     accounts = Account.objects.filter(workspace_id=actor.workspace_id)
     parts = [collaborating(actor, ObjectType.ACCOUNT)]
     for field, values in scope.territories:
