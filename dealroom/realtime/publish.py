@@ -1,6 +1,10 @@
 """Transport only: tell open sockets that something happened. Called after commit by
 activity.dispatch (events) and by services that change who may see what (access); sockets
-re-read what they may see (consumers)."""
+re-read what they may see (consumers).
+
+Workspace pages (bell, feed, boards) listen on the channel layer's workspace group. Room pages
+listen through the per-process hub (hub.py): one Redis PUBLISH per change reaches every
+process, and each process hands it to its own sockets."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from .groups import target_group, workspace_group
+from . import hub
+from .groups import target_group, user_group, workspace_group
 
 log = logging.getLogger(__name__)
 
@@ -27,28 +32,35 @@ def _send(group: str, message: dict) -> None:
         log.exception("live publish to %s failed", group)
 
 
+def _hub(group: str, message: dict) -> None:
+    try:
+        hub.publish(group, message)
+    except Exception:  # committed already; a down Redis costs liveness, not data
+        log.exception("live publish to %s failed", group)
+
+
 def event_happened(
     *, workspace_id: int, event_id: int, target_type: str = "", target_id=None
 ) -> None:
     message = {"type": "activity.event", "event_id": event_id}
     _send(workspace_group(workspace_id), message)
     if target_type in WATCHED_TARGETS and target_id is not None:
-        _send(target_group(target_type, target_id), message)
+        _hub(target_group(target_type, target_id), message)
 
 
 def close_user_sockets(*, workspace_id: int, user_id: int) -> None:
     """Ask every socket of a user in a workspace to re-check access (it closes if gone)."""
-    _send(workspace_group(workspace_id), {"type": "access.changed", "user_id": user_id})
+    message = {"type": "access.changed", "user_id": user_id}
+    _send(workspace_group(workspace_id), message)
+    _hub(user_group(workspace_id, user_id), message)
 
 
-def room_access_changed(*, workspace_id: int, room_id: int, contact_id) -> None:
-    """A guest lost (or may have lost) a room: their sockets on it re-check and close."""
-    _send(
-        target_group("rooms.room", room_id),
-        {"type": "access.changed", "contact_id": contact_id},
-    )
+def room_access_changed(*, workspace_id: int, room_id: int, contact_id=None) -> None:
+    """Someone may have lost a room (a guest removed, a link revoked, a member taken out):
+    the room's sockets re-check and close if they lost it."""
+    _hub(target_group("rooms.room", room_id), {"type": "access.changed", "contact_id": contact_id})
 
 
 def presence_changed(*, room_id: int) -> None:
     """Someone came into or left a room page: its sockets re-read who is there."""
-    _send(target_group("rooms.room", room_id), {"type": "presence.changed"})
+    _hub(target_group("rooms.room", room_id), {"type": "presence.changed"})

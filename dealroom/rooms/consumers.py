@@ -1,15 +1,24 @@
 """The room page's socket, for sellers and guests alike (/ws/<w|g>/<slug>/rooms/<id>/).
 
-It joins the room's group. On "event N happened" it re-reads the room's new events through the
-selectors *as its own actor* and sends the operations the page applies (live.py): a guest's
-socket only ever renders what is shared with guests. It keeps the page's cursor, so a
-reconnecting page says `{"type": "resume", "after": id}` and gets what it missed. A heartbeat
-(`{"type": "beat"}`) keeps presence fresh. Losing the room (guest removed, link revoked,
-membership gone) closes the socket with 4404, the same as a room that never existed."""
+It joins its room's group in the per-process hub (realtime/hub.py). On "event N happened" it
+reads the room's new events through the selectors *as its own actor* and sends the operations
+the page applies (live.py): a guest's socket only ever renders what is shared with guests.
+
+Sockets that would render exactly the same thing share one render per process: the same room,
+the same position in it, and the same kind of reader (a guest of the room; or a member of a
+role, running the room or not, allowed to post or not) in the same language. So 500 open pages
+cost one read and one render per kind of reader, not 500.
+
+A reconnecting page says `{"type": "resume", "after": id}` and gets what it missed. A
+heartbeat (`{"type": "beat"}`) keeps presence fresh and re-checks access. Losing the room
+(guest removed, link revoked, membership gone) closes the socket with 4404, the same as a room
+that never existed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -17,42 +26,75 @@ from django.utils import timezone, translation
 
 from dealroom.core.actors import Guest, Member
 from dealroom.realtime.consumers import _language_from_scope
-from dealroom.realtime.groups import target_group
+from dealroom.realtime.groups import target_group, user_group
+from dealroom.realtime.hub import hub
 from dealroom.realtime.publish import presence_changed
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
-from . import live, selectors
+from . import live, selectors, visibility
 from .models import Room, RoomPresence
 from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
 
 CLOSE_NOT_FOUND = 4404
 
+RENDER_KEEP_SECONDS = 10
+
+# (loop, room, after, reader kind, language) -> the render those sockets share
+_renders: dict[tuple, asyncio.Future] = {}
+
+
+async def shared(key: tuple, make: Callable[[], Awaitable[tuple[str, int]]]) -> tuple[str, int]:
+    """The first socket with this key renders; the others await its result."""
+    loop = asyncio.get_running_loop()
+    key = (id(loop), *key)
+    future = _renders.get(key)
+    if future is not None:
+        return await asyncio.shield(future)
+    future = loop.create_future()
+    _renders[key] = future
+    loop.call_later(RENDER_KEEP_SECONDS, _renders.pop, key, None)
+    try:
+        result = await make()
+    except BaseException as e:
+        _renders.pop(key, None)
+        future.set_exception(e)
+        future.exception()  # retrieved: others awaiting get it, nobody is warned
+        raise
+    future.set_result(result)
+    return result
+
 
 class RoomConsumer(AsyncWebsocketConsumer):
     actor: Member | Guest | None = None
     room: Room
-    group = ""
+    groups_joined: tuple[str, ...] = ()
     cursor = 0
+    reader: tuple = ()
 
     async def connect(self):
         kwargs = self.scope["url_route"]["kwargs"]
         self.side, self.slug = kwargs["side"], kwargs["slug"]
         self.room_id = int(kwargs["room_id"])
-        ok = await database_sync_to_async(self._resolve)()
-        if not ok:
+        if not await database_sync_to_async(self._resolve)():
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.language = _language_from_scope(self.scope)
-        self.group = target_group("rooms.room", self.room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        groups = [target_group("rooms.room", self.room_id)]
+        if isinstance(self.actor, Member):
+            groups.append(user_group(self.actor.workspace_id, self.actor.user_id))
+        for group in groups:
+            await hub().join(group, self)
+        self.groups_joined = tuple(groups)
         await database_sync_to_async(self._present)()
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await hub().leave(group, self)
+        if self.groups_joined:
+            self.groups_joined = ()
             await database_sync_to_async(self._absent)()
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -66,41 +108,51 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 self.cursor = max(0, int(message.get("after", 0)))
             except (TypeError, ValueError):
                 return
-            await self._send_new()
-        elif kind == "beat":
-            still = await database_sync_to_async(self._beat)()
-            if not still:
+            await self._send_new(0)
+        elif kind == "beat" and not await database_sync_to_async(self._beat)():
+            await self.close(code=CLOSE_NOT_FOUND)
+
+    async def hub_message(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "activity.event":
+            await self._send_new(int(message.get("event_id") or 0))
+        elif kind == "access.changed":
+            if not await database_sync_to_async(self._resolve)():
                 await self.close(code=CLOSE_NOT_FOUND)
+        elif kind == "presence.changed":
+            html = await database_sync_to_async(self._render_people)()
+            if html:
+                await self.send(text_data=html)
 
-    async def activity_event(self, message):
-        await self._send_new()
-
-    async def access_changed(self, message):
-        if not await database_sync_to_async(self._resolve)():
-            await self.close(code=CLOSE_NOT_FOUND)
-
-    async def presence_changed(self, message):
-        html = await database_sync_to_async(self._render_people)()
+    async def _send_new(self, event_id: int) -> None:
+        """What happened after the cursor, as this reader sees it. Live events (`event_id`)
+        share the render with sockets in the same place; a resume renders its own."""
+        if self.actor is None:
+            return
+        after = self.cursor
+        if event_id:
+            key = (self.room_id, after, event_id, self.reader, self.language)
+            html, last = await shared(
+                key, lambda: database_sync_to_async(self._render_after)(after)
+            )
+        else:
+            html, last = await database_sync_to_async(self._render_after)(after)
+        # Events this reader may not see are passed over, never read again.
+        self.cursor = max(self.cursor, last, event_id)
         if html:
-            await self.send(text_data=html)
-
-    async def _send_new(self):
-        html = await database_sync_to_async(self._render_new)()
-        if html is None:
-            await self.close(code=CLOSE_NOT_FOUND)
-        elif html:
             await self.send(text_data=html)
 
     # -- sync helpers, run in a thread with database access --------------------------------
 
     def _resolve(self) -> bool:
-        """(Re-)establish who this socket is for and that they still see the room."""
+        """(Re-)establish who this socket is for, that they still see the room, and which
+        kind of reader they are."""
         if self.side == "w":
             self.actor = member_for_user(self.scope.get("user"), self.slug)
         else:
             workspace = Workspace.objects.filter(slug=self.slug).first()
             session = self.scope.get("session") or {}
-            sessions = session.get(SESSION_KEY) or {} if workspace else {}
+            sessions = (session.get(SESSION_KEY) or {}) if workspace else {}
             self.actor = (
                 selectors.guest_actor(
                     workspace=workspace, session_id=sessions.get(str(workspace.pk))
@@ -114,22 +166,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if room is None:
             return False
         self.room = room
+        if isinstance(self.actor, Guest):
+            self.reader = ("guest",)
+        else:
+            self.reader = (
+                "member",
+                self.actor.role,
+                visibility.can_manage(self.actor, room),
+                visibility.can_take_part(self.actor),
+            )
         return True
 
-    def _render_new(self) -> str | None:
-        """None = this socket lost the room and must close; "" = nothing for this reader."""
-        if not self._resolve():
-            return None
+    def _render_after(self, after: int) -> tuple[str, int]:
         assert self.actor is not None
-        events = selectors.room_events_after(actor=self.actor, room=self.room, after=self.cursor)
+        events = selectors.room_events_after(actor=self.actor, room=self.room, after=after)
         if not events:
-            return ""
-        self.cursor = events[-1].pk
+            return "", after
         with translation.override(self.language):
-            return str(live.event_ops(self.actor, self.room, events, slug=self.slug))
+            html = str(live.event_ops(self.actor, self.room, events, slug=self.slug))
+        return html, events[-1].pk
 
     def _render_people(self) -> str:
-        if self.actor is None or not self._resolve():
+        if self.actor is None:
             return ""
         with translation.override(self.language):
             return live.people_ops(self.actor, self.room, slug=self.slug)

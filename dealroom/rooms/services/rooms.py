@@ -158,6 +158,14 @@ def room_member_remove(*, actor: Actor, room_id, member_id) -> RoomMember:
     row.save(update_fields=["removed_at"])
     if row.is_guest:
         end_guest_access(row)
+    else:
+        # An added member who does not see the deal otherwise loses the room's open pages.
+        from dealroom.realtime import publish
+
+        workspace_id, room_pk = room.workspace_id, room.pk
+        transaction.on_commit(
+            lambda: publish.room_access_changed(workspace_id=workspace_id, room_id=room_pk)
+        )
     room_event(
         actor, room, "room.member_removed", {"name": row.name, "member": row.pk}, shared=True
     )
