@@ -14,6 +14,10 @@ def _task(d: dict) -> dict:
     return {"actor": _who(d), "title": d.get("title", ""), "deal": d.get("deal", "")}
 
 
+def _file(d: dict) -> dict:
+    return {"actor": _who(d), "name": d.get("name", ""), "title": d.get("task_title", "")}
+
+
 MESSAGES = {
     "room.created": lambda d: (
         _("The deal room of %(deal)s was opened") % {"deal": d.get("deal", "")}
@@ -80,6 +84,28 @@ MESSAGES = {
     ),
     "room_comment.edited": lambda d: _("%(actor)s edited a comment") % {"actor": _who(d)},
     "room_comment.deleted": lambda d: _("%(actor)s deleted a comment") % {"actor": _who(d)},
+    "room_resource.added": lambda d: _("%(actor)s added “%(title)s” to the resources") % _task(d),
+    "room_resource.updated": lambda d: _("%(actor)s changed the resource “%(title)s”") % _task(d),
+    "room_resource.reordered": lambda d: _("%(actor)s reordered the resources") % _task(d),
+    "room_resource.deleted": lambda d: (
+        _("%(actor)s removed “%(title)s” from the resources") % _task(d)
+    ),
+    "room_resource.opened": lambda d: (
+        _("%(actor)s opened “%(title)s” for the first time") % _task(d)
+    ),
+    "room_resource.viewed": lambda d: _("%(actor)s viewed “%(title)s”") % _task(d),
+    "room_resource.downloaded": lambda d: _("%(actor)s downloaded “%(title)s”") % _task(d),
+    "room_file.uploaded": lambda d: (
+        (
+            _("%(actor)s attached %(name)s to “%(title)s”")
+            if d.get("task")
+            else _("%(actor)s attached %(name)s to a comment")
+        )
+        % _file(d)
+    ),
+    "room_file.deleted": lambda d: _("%(actor)s removed the file %(name)s") % _file(d),
+    "room_file.viewed": lambda d: _("%(actor)s viewed the file %(name)s") % _file(d),
+    "room_file.downloaded": lambda d: _("%(actor)s downloaded the file %(name)s") % _file(d),
 }
 
 ICONS = {
@@ -87,4 +113,6 @@ ICONS = {
     "room_task": ("ti-list-check", "green"),
     "room_milestone": ("ti-flag", "purple"),
     "room_comment": ("ti-message", "azure"),
+    "room_resource": ("ti-folder", "orange"),
+    "room_file": ("ti-paperclip", "cyan"),
 }

@@ -22,6 +22,19 @@ from .models import Room, TaskKind
 
 PLAN_VERBS = ("room_task.", "room_milestone.")
 PEOPLE_VERBS = ("room.member_", "room.guest_", "room.invitation_")
+FILE_VERBS = ("room_resource.", "room_file.")
+# A guest opening or downloading something changes no list, only the sellers' panel.
+TRACKING_VERBS = frozenset(
+    {
+        "room_resource.opened",
+        "room_resource.viewed",
+        "room_resource.downloaded",
+        "room_file.viewed",
+        "room_file.downloaded",
+    }
+)
+# What changes the sellers' engagement panel: guests coming and going, opening the room, files.
+ENGAGEMENT_VERBS = ("room_resource.", "room.member_", "room.guest_")
 
 
 def _op(kind: str, html: str = "", *, into: str = "", element_id: str = "", mode: str = "") -> str:
@@ -38,7 +51,7 @@ def _op(kind: str, html: str = "", *, into: str = "", element_id: str = "", mode
 def context(actor: Actor, room: Room, **extra) -> dict:
     """What every room partial needs to know about the reader (URLs are built from `side`
     and `slug`: /w/<slug>/rooms/… for sellers, /g/<slug>/rooms/… for guests)."""
-    return {
+    ctx = {
         "room": room,
         "is_guest": isinstance(actor, Guest),
         "can_manage": visibility.can_manage(actor, room),
@@ -46,6 +59,12 @@ def context(actor: Actor, room: Room, **extra) -> dict:
         "side": "g" if isinstance(actor, Guest) else "w",
         **extra,
     }
+    # Resources, engagement and attachments, read lazily for this reader (selectors.RoomFiles);
+    # a thread being rendered gets its comments' attachments now, in one query.
+    ctx["files"] = selectors.RoomFiles(actor, room, ctx)
+    if extra.get("comments"):
+        ctx["files"].attach(extra["comments"])
+    return ctx
 
 
 def comment_ops(actor: Actor, room: Room, comment, *, slug: str, names: dict[int, str]) -> str:
@@ -115,14 +134,20 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
     selectors as the reader), oldest first."""
     parts: list[str] = []
     names = selectors.member_names(room=room)
-    plan_done = people_done = False
+    plan_done = people_done = files_done = False
     for event in events:
         verb = event.verb
         data = event.data or {}
         if verb.startswith("room_comment."):
             comment = selectors.comment_get(actor=actor, comment_id=data.get("comment"))
             if comment is not None and comment.room_id == room.pk:
+                _give_files(actor, room, comment, slug=slug)
                 parts.append(comment_ops(actor, room, comment, slug=slug, names=names))
+        elif verb.startswith(FILE_VERBS) and verb not in TRACKING_VERBS:
+            if not files_done:
+                parts.append(resources_ops(actor, room, slug=slug))
+                files_done = True
+            parts.append(attachment_ops(actor, room, data, slug=slug, names=names))
         elif verb.startswith(PLAN_VERBS):
             if not plan_done:
                 parts.append(plan_ops(actor, room, slug=slug))
@@ -136,7 +161,50 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
             room.refresh_from_db(fields=["shared_fields", "welcome"])
             html = render_to_string("rooms/_header.html", context(actor, room, slug=slug))
             parts.append(_op("replace", html))
+    if any(e.verb.startswith(ENGAGEMENT_VERBS) for e in events):
+        parts.append(engagement_ops(actor, room, slug=slug))
     if events:
         parts.append(activity_ops(actor, room, list(reversed(events)), slug=slug))
         parts.append(cursor_op(events[-1].pk))
     return mark_safe("".join(parts))  # noqa: S308 - every part is rendered by templates
+
+
+# -- files and engagement --------------------------------------------------------------------
+
+
+def _give_files(actor: Actor, room: Room, comment, *, slug: str) -> None:
+    """A comment rendered alone carries its attachments too."""
+    context(actor, room, slug=slug)["files"].attach([comment])
+
+
+def resources_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    """The section's list only: its forms keep what someone is typing or choosing."""
+    html = render_to_string("rooms/_resources.html#resource-list", context(actor, room, slug=slug))
+    return _op("replace", html)
+
+
+def engagement_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    """The engagement panel is the sellers' alone: a guest reader never gets it rendered."""
+    if isinstance(actor, Guest):
+        return ""
+    html = render_to_string("rooms/_engagement.html", context(actor, room, slug=slug))
+    return _op("replace", html)
+
+
+def attachment_ops(actor: Actor, room: Room, data: dict, *, slug: str, names) -> str:
+    """A file came or went on a comment (the comment again, with its files) or on a task (the
+    task's file list, if that panel is open)."""
+    if data.get("comment"):
+        comment = selectors.comment_get(actor=actor, comment_id=data["comment"])
+        if comment is None or comment.room_id != room.pk:
+            return ""
+        _give_files(actor, room, comment, slug=slug)
+        return comment_ops(actor, room, comment, slug=slug, names=names)
+    if data.get("task"):
+        task = selectors.task_get(actor=actor, task_id=data["task"])
+        if task is None or task.room_id != room.pk:
+            return ""
+        ctx = context(actor, room, slug=slug, task=task, holder="task")
+        ctx["items"] = ctx["files"].task_files
+        return _op("replace", render_to_string("rooms/_attachments.html", ctx))
+    return ""

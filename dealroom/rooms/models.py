@@ -4,11 +4,18 @@ people (guests) plan and discuss the deal. Who may see what is decided in visibi
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealroom.workspaces.models import Membership, User, Workspace
 
-from .querysets import RoomItemQuerySet, RoomQuerySet
+from .querysets import (
+    EngagementQuerySet,
+    ResourceQuerySet,
+    RoomFileQuerySet,
+    RoomItemQuerySet,
+    RoomQuerySet,
+)
 
 
 class RoomSettings(models.Model):
@@ -249,3 +256,156 @@ class CommentRevision(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
     replaced_at = models.DateTimeField(auto_now_add=True)
+
+
+class RoomFile(models.Model):
+    """Bytes someone put in the room, checked by uploads.py and kept through Django's storage
+    API under a generated name (`storage_name`); the user's name is only a label. A file is a
+    resource of the room (`is_resource`, with its Resource row), or an attachment of one task
+    or one comment. Deleting is soft: the row stays for the record, lists and downloads drop
+    it. An attachment whose task was deleted loses its anchor and is shown to nobody."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="files")
+    uploaded_by = models.ForeignKey(
+        RoomMember, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    storage_name = models.CharField(max_length=255, unique=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20)  # uploads.CheckedFile.kind: image, pdf, video, …
+    size = models.PositiveBigIntegerField()
+    internal = models.BooleanField(_("internal"), default=False)
+    is_resource = models.BooleanField(default=False)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoomFileQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["room", "comment"], name="room_file_comment"),
+            models.Index(fields=["room", "task"], name="room_file_task"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def inline(self) -> bool:
+        """Shown in the page (img, pdf viewer, video player) when asked; everything else is
+        only ever sent as an attachment."""
+        return self.kind in {"image", "pdf", "video"}
+
+    @property
+    def icon(self) -> str:
+        return FILE_ICONS.get(self.kind, "ti-file")
+
+
+FILE_ICONS = {
+    "image": "ti-photo",
+    "pdf": "ti-file-type-pdf",
+    "video": "ti-movie",
+    "audio": "ti-music",
+    "document": "ti-file-text",
+    "archive": "ti-file-zip",
+    "text": "ti-file-text",
+}
+
+
+class ResourceKind(models.TextChoices):
+    PROPOSAL = "proposal", _("Proposal")
+    CONTRACT = "contract", _("Contract")
+    VIDEO = "video", _("Video")
+    LINK = "link", _("Link")
+    OTHER = "other", _("Other")
+
+
+class Resource(models.Model):
+    """An entry of the room's resources section: a stored file (`file`) or a link (`url`).
+
+    One model for both, not two: the section is one ordered list with one set of actions
+    (rename, reorder, internal or shared, delete) and engagement is counted per entry, whatever
+    it points at. The bytes, and everything about checking and serving them, stay in RoomFile,
+    which task and comment attachments share; a resource's file mirrors its `internal`."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ResourceKind.choices, default=ResourceKind.OTHER
+    )
+    url = models.URLField(_("link"), max_length=2000, blank=True)
+    file = models.OneToOneField(
+        RoomFile, null=True, blank=True, on_delete=models.CASCADE, related_name="resource"
+    )
+    internal = models.BooleanField(_("internal"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        RoomMember, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["room", "position"], name="resource_room_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file__isnull=False, url="") | Q(file__isnull=True) & ~Q(url=""),
+                name="resource_file_or_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_link(self) -> bool:
+        return self.file_id is None
+
+    @property
+    def icon(self) -> str:
+        if self.kind in RESOURCE_ICONS:
+            return RESOURCE_ICONS[self.kind]
+        return self.file.icon if self.file else "ti-link"
+
+
+RESOURCE_ICONS = {
+    "proposal": "ti-file-invoice",
+    "contract": "ti-file-certificate",
+    "video": "ti-movie",
+    "link": "ti-link",
+}
+
+
+class Engagement(models.Model):
+    """How one guest used one resource: opened in the page or a new tab (views), downloaded,
+    seconds watched or read (heartbeats while a preview is open), first and last time. Sellers'
+    own use is not counted. Counters are bumped with F() so parallel tabs add up."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(RoomMember, on_delete=models.CASCADE, related_name="engagements")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="engagements")
+    views = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveIntegerField(default=0)
+    seconds = models.PositiveIntegerField(default=0)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "resource"], name="engagement_once"),
+        ]
+        indexes = [models.Index(fields=["room", "member"], name="engagement_room")]

@@ -51,3 +51,60 @@ class RoomItemQuerySet(models.QuerySet):
             | Q(task__internal=False)
             & (Q(task__milestone__isnull=True) | Q(task__milestone__internal=False))
         )
+
+
+def _shared_task_q(prefix: str) -> Q:
+    """A task (reached through `prefix`) guests may see: shared, under no internal milestone."""
+    return Q(**{f"{prefix}internal": False}) & (
+        Q(**{f"{prefix}milestone__isnull": True}) | Q(**{f"{prefix}milestone__internal": False})
+    )
+
+
+class ResourceQuerySet(RoomItemQuerySet):
+    """The resources section: guests see shared entries; deleted ones are nobody's."""
+
+    def shared_q(self) -> Q:
+        return Q(internal=False)
+
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class RoomFileQuerySet(RoomItemQuerySet):
+    """Stored files. A resource's file is shared when the resource is (its `internal` is kept
+    equal to the resource's); an attachment only when its own flag and the task or comment it
+    hangs on are shared, so making a task internal hides its files at once."""
+
+    def shared_q(self) -> Q:
+        comment_task = Q(comment__task__isnull=True) | _shared_task_q("comment__task__")
+        return Q(internal=False) & (
+            Q(is_resource=True)
+            | Q(task__isnull=False) & _shared_task_q("task__")
+            | Q(comment__isnull=False, comment__internal=False) & comment_task
+        )
+
+    def alive(self):
+        """Not deleted, and still anchored: a resource, a task's, or a live comment's file."""
+        return self.filter(deleted_at__isnull=True).filter(
+            Q(is_resource=True)
+            | Q(task__isnull=False)
+            | Q(comment__isnull=False, comment__deleted_at__isnull=True)
+        )
+
+
+class EngagementQuerySet(models.QuerySet):
+    """Who opened what: for the seller side only. Guests never read tracking, not even their
+    own, so one guest can never learn what another did."""
+
+    def visible_to(self, actor: Actor):
+        from .models import Room
+
+        if isinstance(actor, Member):
+            if actor.is_admin:
+                return self.filter(workspace_id=actor.workspace_id)
+            return self.filter(
+                workspace_id=actor.workspace_id, room__in=Room.objects.visible_to(actor)
+            )
+        if isinstance(actor, System):
+            return self.filter(workspace_id=actor.workspace_id)
+        return self.none()

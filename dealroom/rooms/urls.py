@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from .views import actions, guest_access, pages, settings
+from .views import actions, files, guest_access, pages, settings
 
 # Under /<w|g>/<slug>/rooms/<room id>/ (see config/urls.py): the same views for sellers (w)
 # and guests (g); who sees what is the selectors' business.
@@ -36,6 +36,22 @@ room_urlpatterns = [
     ),
     path("settings/", actions.room_settings, name="room_settings"),
     path("notifications/", actions.notify_level, name="room_notify_level"),
+    path("comments/with-files/", files.comment_create_with_files, name="room_comment_files"),
+    path("tasks/<int:task_id>/files/", files.task_file_upload, name="room_task_file_upload"),
+    path("files/<int:file_id>/", files.file_download, name="room_file"),
+    path("files/<int:file_id>/delete/", files.file_delete, name="room_file_delete"),
+    path("resources/upload/", files.resource_upload, name="room_resource_upload"),
+    path("resources/link/", files.resource_link, name="room_resource_link"),
+    path("resources/order/", files.resource_reorder, name="room_resource_reorder"),
+    path("resources/<int:resource_id>/edit/", files.resource_edit, name="room_resource_edit"),
+    path(
+        "resources/<int:resource_id>/internal/",
+        files.resource_internal,
+        name="room_resource_internal",
+    ),
+    path("resources/<int:resource_id>/delete/", files.resource_delete, name="room_resource_delete"),
+    path("resources/<int:resource_id>/open/", files.resource_open, name="room_resource_open"),
+    path("resources/<int:resource_id>/beat/", files.resource_beat, name="room_resource_beat"),
 ]
 
 # Public: a guest's way in (no login).

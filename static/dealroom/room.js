@@ -292,3 +292,98 @@
   toBottom(threadBox());
   connect();
 })();
+
+// -- resources: the guests' viewing heartbeat and the section's order ---------------------------
+// A guest playing a resource's video in the page says so once (start=1), then every 15 s while
+// the page is visible sends the seconds since the previous beat (the server counts at most 60
+// a beat, and sellers not at all). Those who run the room drag resources into order; the order
+// goes out through a hidden htmx form, so the answer's operations apply like any other.
+(function () {
+  "use strict";
+
+  var room = document.getElementById("room");
+  if (!room) return;
+  var BEAT_MS = 15000;
+  var started = {};
+  var watching = null; // { video, url, since }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function send(url, fields) {
+    fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken() },
+      body: new URLSearchParams(fields),
+      credentials: "same-origin",
+      keepalive: true,
+    }).catch(function () { /* a lost beat only loses seconds */ });
+  }
+
+  function flush() {
+    if (!watching) return;
+    var now = Date.now();
+    var seconds = Math.round((now - watching.since) / 1000);
+    watching.since = now;
+    if (seconds > 0) send(watching.url, { seconds: String(Math.min(seconds, 60)) });
+  }
+
+  function stop() { flush(); watching = null; }
+
+  // Media events do not bubble: listen in the capture phase.
+  document.addEventListener("play", function (evt) {
+    var video = evt.target;
+    if (!video.matches || !video.matches("video[data-beat-url]")) return;
+    if (watching && watching.video !== video) stop();
+    var url = video.dataset.beatUrl;
+    if (!started[url]) { started[url] = true; send(url, { start: "1" }); }
+    watching = { video: video, url: url, since: Date.now() };
+  }, true);
+  ["pause", "ended"].forEach(function (name) {
+    document.addEventListener(name, function (evt) {
+      if (watching && evt.target === watching.video) stop();
+    }, true);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!watching) return;
+    if (document.visibilityState === "hidden") flush();
+    else watching.since = Date.now(); // time spent away is not viewing time
+  });
+  setInterval(function () {
+    if (!watching || document.visibilityState !== "visible") return;
+    if (!document.contains(watching.video)) { stop(); return; }
+    flush();
+  }, BEAT_MS);
+
+  function sortableResources() {
+    var list = document.querySelector("[data-sortable-resources]");
+    if (!list || list.dataset.sortableReady || !window.Sortable) return;
+    list.dataset.sortableReady = "1";
+    window.Sortable.create(list, {
+      handle: ".resource-handle",
+      animation: 150,
+      onEnd: function () {
+        var form = document.querySelector("[data-resource-order]");
+        if (!form) return;
+        form.innerHTML = "";
+        list.querySelectorAll(":scope > [data-resource]").forEach(function (li) {
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "resource";
+          input.value = li.dataset.resource;
+          form.appendChild(input);
+        });
+        form.requestSubmit();
+      },
+    });
+  }
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form && form.hasAttribute && form.hasAttribute("data-resource-order") && !evt.detail.successful) {
+      window.location.reload(); // the list changed meanwhile: show it as it is
+    }
+  });
+  new MutationObserver(sortableResources).observe(room, { childList: true, subtree: true });
+  sortableResources();
+})();

@@ -1,5 +1,17 @@
 """All writes to rooms. Callers import from here."""
 
+from .engagement import engagement_record, file_opened
+from .files import (
+    attachment_delete,
+    attachment_upload,
+    comment_post_with_files,
+    resource_delete,
+    resource_internal_set,
+    resource_link_add,
+    resource_reorder,
+    resource_update,
+    resource_upload,
+)
 from .guests import (
     LinkInvalid,
     Redeemed,
@@ -40,9 +52,14 @@ __all__ = [
     "SHAREABLE_FIELDS",
     "LinkInvalid",
     "Redeemed",
+    "attachment_delete",
+    "attachment_upload",
     "comment_delete",
     "comment_edit",
     "comment_post",
+    "comment_post_with_files",
+    "engagement_record",
+    "file_opened",
     "guest_code_resend",
     "guest_code_verify",
     "guest_link_redeem",
@@ -53,6 +70,12 @@ __all__ = [
     "milestone_delete",
     "milestone_reorder",
     "milestone_update",
+    "resource_delete",
+    "resource_internal_set",
+    "resource_link_add",
+    "resource_reorder",
+    "resource_update",
+    "resource_upload",
     "room_create_for_deal",
     "room_guest_invite",
     "room_invitation_revoke",

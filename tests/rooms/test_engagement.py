@@ -1,0 +1,186 @@
+"""Engagement: guests' views, downloads and viewing time per resource (sellers' own use not
+counted), the heartbeat's limits, the sellers' one notification of a guest's first open, the
+engagement panel (sellers only) and the deal page's summary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from dealroom.activity.models import ActivityEvent, Notification
+from dealroom.core.actors import Guest
+from dealroom.rooms import selectors, services
+from dealroom.rooms.models import Engagement, NotifyLevel, RoomMember
+
+from .test_files import media, pdf  # noqa: F401  (media: the storage fixture)
+
+pytestmark = pytest.mark.django_db
+
+VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + b"v" * 4000
+
+
+def seller_client(rm) -> Client:
+    browser = Client()
+    browser.force_login(rm.rep.user)
+    return browser
+
+
+def a_resource(rm, **kw):
+    return services.resource_upload(actor=rm.rep, room_id=rm.room.pk, uploaded=pdf(), **kw)
+
+
+def opened_events(rm):
+    return ActivityEvent.objects.filter(verb="room_resource.opened")
+
+
+def test_guests_are_counted_sellers_are_not(rm, guest_client):
+    resource = a_resource(rm)
+    url = f"files/{resource.file_id}/"
+    seller = seller_client(rm)
+    seller.get(rm.base("w") + url)
+    seller.get(rm.base("w") + url + "?inline=1")
+    assert not Engagement.objects.exists()
+    guest = guest_client()
+    guest.get(rm.base("g") + url)  # download
+    guest.get(rm.base("g") + url + "?inline=1")  # opened in a tab
+    guest.get(rm.base("g") + url + "?inline=1&preview=1")  # the page's own preview: not a view
+    row = Engagement.objects.get()
+    assert (row.views, row.downloads, row.seconds) == (1, 1, 0)
+    assert row.member.contact_id == rm.contact.pk
+    assert row.first_seen_at <= row.last_seen_at
+
+
+def test_the_sellers_hear_of_a_guests_first_open_exactly_once(rm):
+    quiet = rm.pp.manager
+    services.room_member_add(actor=rm.rep, room_id=rm.room.pk, membership_id=quiet.membership.pk)
+    services.room_notify_level_set(actor=quiet, room_id=rm.room.pk, level=NotifyLevel.NONE)
+    resource = a_resource(rm)
+    guest = rm.guest()
+    for kind in ("view", "download", "view"):
+        services.engagement_record(actor=guest, resource_id=resource.pk, kind=kind)
+    assert opened_events(rm).count() == 1
+    event = opened_events(rm).get()
+    assert event.audience == "record"  # internal: guests never see tracking
+    recipients = set(Notification.objects.filter(event=event).values_list("recipient", flat=True))
+    assert recipients == {rm.rep.user_id}  # the owner; not the one who chose "nothing"
+    assert ActivityEvent.objects.filter(verb="room_resource.viewed").count() == 1
+    assert ActivityEvent.objects.filter(verb="room_resource.downloaded").count() == 1
+    # Another guest opening it is news again, once.
+    rm.invite(email="li@customer.test", name="李雷")
+    other = RoomMember.objects.get(room=rm.room, email="li@customer.test")
+    assert other.contact_id is not None
+    second = Guest(
+        workspace=rm.world.a, contact_id=other.contact_id, room_ids=frozenset({rm.room.pk})
+    )
+    services.engagement_record(actor=second, resource_id=resource.pk, kind="view")
+    services.engagement_record(actor=second, resource_id=resource.pk, kind="view")
+    assert opened_events(rm).count() == 2
+
+
+def test_guests_never_see_tracking_theirs_or_others(rm, guest_client):
+    resource = a_resource(rm)
+    guest = rm.guest()
+    services.engagement_record(actor=guest, resource_id=resource.pk, kind="view")
+    events = selectors.room_events_after(actor=guest, room=rm.room, after=0)
+    assert not [e for e in events if e.verb.startswith("room_resource.opened")]
+    assert not Engagement.objects.visible_to(guest).exists()
+    assert selectors.engagement_panel(actor=guest, room=rm.room) is None
+    html = guest_client().get(rm.base("g")).content.decode()
+    assert 'id="room-engagement"' not in html and "opened “" not in html
+
+
+def test_the_heartbeat_counts_at_most_a_minute_and_only_time_that_passed(rm, guest_client):
+    resource = a_resource(rm)
+    guest = guest_client()
+    beat = rm.base("g") + f"resources/{resource.pk}/beat/"
+    assert guest.post(beat, {"start": "1"}).status_code == 204
+    row = Engagement.objects.get()
+    assert row.views == 1
+    Engagement.objects.filter(pk=row.pk).update(last_seen_at=row.last_seen_at - timedelta(hours=1))
+    guest.post(beat, {"seconds": "5000"})
+    row.refresh_from_db()
+    assert row.seconds == 60  # capped per beat
+    guest.post(beat, {"seconds": "15"})  # right after: no time has passed
+    row.refresh_from_db()
+    assert row.seconds <= 63
+    assert guest.post(beat, {"seconds": "soon"}).status_code == 400
+    seller = seller_client(rm)
+    assert (
+        seller.post(rm.base("w") + f"resources/{resource.pk}/beat/", {"start": "1"}).status_code
+        == 204
+    )
+    assert Engagement.objects.count() == 1
+    internal = a_resource(rm, internal="1")
+    assert (
+        guest.post(rm.base("g") + f"resources/{internal.pk}/beat/", {"start": "1"}).status_code
+        == 404
+    )
+
+
+def test_a_video_plays_in_the_page_by_ranges(rm, guest_client):
+    resource = services.resource_upload(
+        actor=rm.rep,
+        room_id=rm.room.pk,
+        uploaded=SimpleUploadedFile("demo.mp4", VIDEO),
+    )
+    assert resource.kind == "video" and resource.file is not None
+    assert resource.file.content_type == "video/mp4"
+    guest = guest_client()
+    url = rm.base("g") + f"files/{resource.file_id}/?inline=1&preview=1"
+    part = guest.get(url, HTTP_RANGE="bytes=10-19")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 10-19/{len(VIDEO)}"
+    assert part.getvalue() == VIDEO[10:20]
+    assert part["Accept-Ranges"] == "bytes" and part["Content-Disposition"].startswith("inline;")
+    assert guest.get(url, HTTP_RANGE=f"bytes={len(VIDEO) + 5}-").status_code == 416
+    assert not Engagement.objects.exists()  # the player's requests are not views
+    html = guest.get(rm.base("g")).content.decode()
+    assert f'data-beat-url="{rm.base("g")}resources/{resource.pk}/beat/"' in html
+    assert "data-beat-url" not in seller_client(rm).get(rm.base("w")).content.decode()
+
+
+def test_the_engagement_panel_shows_each_guest_to_the_sellers(rm, guest_client):
+    resource = a_resource(rm, kind="proposal")
+    guest = guest_client()
+    guest.get(rm.base("g"))
+    guest.get(rm.base("g") + f"files/{resource.file_id}/")
+    rm.invite(email="silent@customer.test", name="Silent Bob")
+    panel = selectors.engagement_panel(actor=rm.rep, room=rm.room)
+    assert panel is not None
+    assert [g.member.name for g in panel] == ["王芳", "Silent Bob"]  # active first
+    assert (panel[0].downloads, panel[0].views) == (1, 0)
+    assert panel[1].last_activity is None
+    html = seller_client(rm).get(rm.base("w")).content.decode()
+    assert 'id="room-engagement"' in html
+    assert 'data-testid="engagement-never"' in html  # Silent Bob never came
+    assert 'data-testid="engagement-row"' in html
+
+
+def test_the_deal_page_summary(rm, guest_client):
+    resource = a_resource(rm)
+    guest = guest_client()
+    guest.get(rm.base("g"))
+    guest.get(rm.base("g") + f"files/{resource.file_id}/?inline=1")
+    guest.get(rm.base("g") + f"files/{resource.file_id}/")
+    rm.invite(email="silent@customer.test", name="Silent Bob")
+    summary = selectors.engagement_summary(rm.rep, rm.deal)
+    assert summary is not None
+    assert (summary.invited, summary.opened, summary.views, summary.downloads) == (2, 1, 1, 1)
+    assert summary.resources_opened == 1 and summary.last_activity is not None
+    assert selectors.engagement_summary(rm.pp.other, rm.deal) is None  # cannot see the deal
+    assert selectors.engagement_summary(rm.guest(), rm.deal) is None
+    from django.template.loader import render_to_string
+
+    line = render_to_string("rooms/_deal_engagement.html", {"summary": summary})
+    assert "1 of 2 guests opened the room" in line and "1 resource view" in line
+
+
+def test_removed_guests_leave_the_panel(rm):
+    guest = rm.guest()
+    member = RoomMember.objects.get(room=rm.room, contact=rm.contact)
+    services.engagement_record(actor=guest, resource_id=a_resource(rm).pk, kind="view")
+    services.room_member_remove(actor=rm.rep, room_id=rm.room.pk, member_id=member.pk)
+    assert selectors.engagement_panel(actor=rm.rep, room=rm.room) == []
