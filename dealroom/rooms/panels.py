@@ -11,5 +11,7 @@ def deal_panel(actor, opportunity) -> tuple[str, dict] | None:
     room = Room.objects.visible_to(actor).filter(opportunity_id=opportunity.pk).first()
     if room is None:
         return None
-    guests = selectors.guest_summary(room=room)
-    return "rooms/_deal_panel.html", {"room": room, "guests": guests}
+    return "rooms/_deal_panel.html", {
+        "room": room,
+        "engagement": selectors.engagement_summary(actor, opportunity),
+    }

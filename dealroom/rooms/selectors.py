@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
@@ -142,15 +142,33 @@ class Plan:
         return round(100 * self.done / self.total) if self.total else 0
 
 
+PLAN_ROW_FIELDS = (
+    "room_id",
+    "milestone_id",
+    "kind",
+    "title",
+    "due_at",
+    "starts_at",
+    "status",
+    "blocked_reason",
+    "internal",
+    "position",
+)
+
+
 def plan_get(*, actor: Actor, room: Room) -> Plan:
     """The mutual action plan as the actor may see it: milestones in order, each with its tasks
-    in order (assignees and comment counts in the same few queries)."""
+    in order, each task with `people` (its assignees by name) and `comment_count`. Three
+    queries whatever the size: a busy plan has hundreds of tasks (benchmarks/rooms.py), so rows
+    carry only what a row shows, and assignees come as id pairs matched to the room's few
+    members instead of one model instance per assignment."""
     milestones = list(
         Milestone.objects.visible_to(actor).filter(room=room).order_by("position", "pk")
     )
     tasks = list(
         Task.objects.visible_to(actor)
         .filter(room=room)
+        .only(*PLAN_ROW_FIELDS)
         .annotate(
             comment_count=Count(
                 "comments",
@@ -158,12 +176,19 @@ def plan_get(*, actor: Actor, room: Room) -> Plan:
                 & (Q(comments__internal=False) if isinstance(actor, Guest) else Q()),
             )
         )
-        .prefetch_related(Prefetch("assignees", queryset=RoomMember.objects.order_by("name")))
         .order_by("position", "pk")
     )
+    members = {m.pk: m for m in RoomMember.objects.filter(room=room).only("name", "kind")}
+    pairs = Task.assignees.through.objects.filter(task__room=room).values_list(
+        "task_id", "roommember_id"
+    )
+    people: dict[int, list[RoomMember]] = {}
+    for task_id, member_id in pairs:
+        people.setdefault(task_id, []).append(members[member_id])
     views = {m.pk: MilestoneView(m) for m in milestones}
     loose = MilestoneView(None)
     for task in tasks:
+        task.people = sorted(people.get(task.pk, []), key=lambda m: m.name)
         views.get(task.milestone_id, loose).tasks.append(task)
     ordered = list(views.values())
     if loose.tasks or not ordered:
@@ -313,27 +338,6 @@ def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100)
         .order_by("id")
     )
     return targets.redact(actor, list(qs[:limit]))
-
-
-@dataclass
-class GuestSummary:
-    invited: int
-    opened: int
-    last_seen_at: datetime | None
-
-
-def guest_summary(*, room: Room) -> GuestSummary:
-    """How the customer's side uses the room (one query), for the deal page."""
-    from django.db.models import Max
-
-    row = RoomMember.objects.filter(
-        room=room, kind=MemberKind.GUEST, removed_at__isnull=True
-    ).aggregate(
-        invited=Count("pk"),
-        opened=Count("pk", filter=Q(first_opened_at__isnull=False)),
-        last=Max("last_seen_at"),
-    )
-    return GuestSummary(row["invited"], row["opened"], row["last"])
 
 
 # -- files and engagement --------------------------------------------------------------------

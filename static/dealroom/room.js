@@ -106,13 +106,14 @@
   });
 
   document.addEventListener("htmx:afterRequest", function (evt) {
+    // Forms and buttons of the room that answer with operations (hx-swap="none").
     var form = evt.detail.elt;
-    if (!form || form.tagName !== "FORM" || form.getAttribute("hx-swap") !== "none") return;
+    if (!form || form.getAttribute("hx-swap") !== "none" || !form.closest("#room")) return;
     var slot = form.querySelector("[data-form-error]");
     if (evt.detail.successful) {
       if (slot) slot.innerHTML = "";
       applyOps(evt.detail.xhr.responseText);
-      if (form.hasAttribute("data-reset")) form.reset();
+      if (form.hasAttribute("data-reset") && form.reset) form.reset();
       var details = form.closest("details");
       if (details && !form.hasAttribute("data-reset")) details.open = false;
     } else if (slot) {
