@@ -85,6 +85,7 @@ class RoomMember(models.Model):
         _("notifications"), max_length=10, choices=NotifyLevel.choices, default=NotifyLevel.ALL
     )
     read_up_to = models.BigIntegerField(default=0)  # last ActivityEvent id seen in the room
+    mailed_up_to = models.BigIntegerField(default=0)  # last ActivityEvent id e-mailed about
     first_opened_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -215,6 +216,9 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     done_at = models.DateTimeField(null=True, blank=True)
     ics_sequence = models.PositiveIntegerField(default=0)
+    # Reminder e-mails go once: the day before it is due, and once it is overdue.
+    due_reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = RoomItemQuerySet.as_manager()
 
@@ -409,3 +413,50 @@ class Engagement(models.Model):
             models.UniqueConstraint(fields=["member", "resource"], name="engagement_once"),
         ]
         indexes = [models.Index(fields=["room", "member"], name="engagement_room")]
+
+
+class RoomTemplate(models.Model):
+    """Milestones, tasks and resources a room starts with: for an opportunity type, applied
+    when the room is created (no stage) or when its deal enters the stage. Each applies once
+    per room (RoomTemplateUse), however often the deal comes back to the stage.
+
+    `plan` is {"milestones": [{"title", "internal", "tasks": [{"title", "description",
+    "kind", "due_in_days", "internal"}]}], "resources": [{"title", "url", "kind"}]}: a
+    template is edited and applied as a whole, never queried by its parts."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    opportunity_type = models.ForeignKey(
+        "pipeline.OpportunityType",
+        verbose_name=_("opportunity type"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    stage = models.ForeignKey(
+        "pipeline.Stage",
+        verbose_name=_("stage"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    plan = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["opportunity_type_id", "stage_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomTemplateUse(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(RoomTemplate, on_delete=models.CASCADE, related_name="+")
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "template"], name="room_template_once")
+        ]
