@@ -1,0 +1,309 @@
+"""What both sides of the rooms API share: finding the room, a task, a milestone or a comment
+as the actor (404 alike for "does not exist" and "not yours"), and the shapes of what goes
+out. Reads go through rooms.selectors, writes through rooms.services; nothing here decides
+who may do what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from dealroom.core.actors import Actor, Member
+from dealroom.core.errors import Invalid, NotFound
+
+from .. import selectors, services, visibility
+from ..formatting import render_comment
+from ..models import Comment, Milestone, Room, RoomMember, Task
+
+MAX_PAGE = 100
+
+
+def clamp(limit: int, default: int) -> int:
+    return max(1, min(limit or default, MAX_PAGE))
+
+
+# -- finding things as the actor -------------------------------------------------------------
+
+
+def room_or_404(actor: Actor, room_id: int) -> Room:
+    room = selectors.room_get(actor=actor, room_id=room_id)
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def task_or_404(actor: Actor, room: Room, task_id: int) -> Task:
+    """A task of this room the actor sees (an id of another room's task is not found here)."""
+    task = selectors.task_get(actor=actor, task_id=task_id)
+    if task is None or task.room_id != room.pk:
+        raise NotFound()
+    return task
+
+
+def milestone_or_404(actor: Actor, room: Room, milestone_id: int) -> Milestone:
+    """No selector reads one milestone: the same scoped queryset the services use."""
+    milestone = Milestone.objects.visible_to(actor).filter(room=room, pk=milestone_id).first()
+    if milestone is None:
+        raise NotFound()
+    return milestone
+
+
+def comment_or_404(actor: Actor, room: Room, comment_id: int) -> Comment:
+    comment = selectors.comment_get(actor=actor, comment_id=comment_id)
+    if comment is None or comment.room_id != room.pk:
+        raise NotFound()
+    return comment
+
+
+# -- rooms -----------------------------------------------------------------------------------
+
+
+def room_page(actor: Actor, *, offset: int, limit: int) -> dict[str, Any]:
+    """My rooms, most recently active first. `selectors.my_rooms` takes a limit only: ask for
+    the rows up to this page and one more (to know whether another page follows)."""
+    offset = max(0, offset)
+    limit = clamp(limit, 25)
+    rooms = selectors.my_rooms(actor=actor, limit=offset + limit + 1)[offset:]
+    items = [
+        {
+            "id": room.pk,
+            "deal_id": room.opportunity_id,
+            "deal_name": room.opportunity.name,
+            "account_name": room.opportunity.account.name,
+            "unread": bool(getattr(room, "unread", False)),
+            "last_activity_at": getattr(room, "last_event", None),
+        }
+        for room in rooms[:limit]
+    ]
+    return {"items": items, "offset": offset, "limit": limit, "more": len(rooms) > limit}
+
+
+def _deal_fields(actor: Actor, room: Room) -> list[dict[str, Any]]:
+    """The deal fields the reader sees in the room's header (the room page's rule): sellers
+    the shareable fields their field permissions let them read, each marked shared or not;
+    guests only the fields the owner shared."""
+    from dealroom.customers.fields import field_map, standard_fields
+
+    opp = room.opportunity
+    if isinstance(actor, Member):
+        fields = field_map(actor, "opportunity")
+        names: tuple[str, ...] = tuple(services.SHAREABLE_FIELDS)
+    else:
+        fields = {f.name: f for f in standard_fields("opportunity")}
+        names = tuple(room.shared_fields)
+    out = []
+    for name in names:
+        field = fields.get(name)
+        if field is None:
+            continue
+        value = getattr(opp, name)
+        text = None if value in (None, "") else str(value)
+        if hasattr(value, "isoformat"):
+            text = value.isoformat()
+        out.append(
+            {
+                "name": name,
+                "label": str(field.label),
+                "value": text,
+                "currency": opp.currency if name == "amount" else None,
+                "shared": name in room.shared_fields,
+            }
+        )
+    return out
+
+
+def _own(actor: Actor, room: Room) -> tuple[int | None, str | None]:
+    own = selectors.own_member_id(actor=actor, room=room)
+    if own is None:
+        return None, None
+    level = RoomMember.objects.filter(pk=own).values_list("notify_level", flat=True).first()
+    return own, level
+
+
+def room_out(actor: Actor, room: Room) -> dict[str, Any]:
+    own, level = _own(actor, room)
+    return {
+        "id": room.pk,
+        "deal_id": room.opportunity_id,
+        "deal_name": room.opportunity.name,
+        "account_name": room.opportunity.account.name,
+        "welcome": room.welcome,
+        "shared_fields": list(room.shared_fields),
+        "fields": _deal_fields(actor, room),
+        "me": own,
+        "notify_level": level,
+        "can_take_part": visibility.can_take_part(actor),
+        "can_manage": visibility.can_manage(actor, room),
+    }
+
+
+def room_read(actor: Actor, room_id: int) -> dict[str, Any]:
+    return room_out(actor, room_or_404(actor, room_id))
+
+
+def room_visit(actor: Actor, room_id: int) -> None:
+    """Mark the room read (a guest's first visit is recorded and tells the sellers)."""
+    services.room_visit(actor=actor, room_id=room_or_404(actor, room_id).pk)
+
+
+def notify_level_set(actor: Actor, room_id: int, level: str) -> dict[str, str]:
+    room = room_or_404(actor, room_id)
+    own = services.room_notify_level_set(actor=actor, room_id=room.pk, level=level)
+    return {"notify_level": own.notify_level}
+
+
+def member_list(actor: Actor, room_id: int) -> list[RoomMember]:
+    """Everyone active in the room; the endpoint's schema decides how much of them goes out
+    (guests: name and kind)."""
+    return selectors.member_list(actor=actor, room=room_or_404(actor, room_id))
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+def plan_read(actor: Actor, room_id: int) -> dict[str, Any]:
+    plan = selectors.plan_get(actor=actor, room=room_or_404(actor, room_id))
+    return {
+        "total": plan.total,
+        "done": plan.done,
+        "percent": plan.percent,
+        "milestones": [
+            {
+                "id": view.milestone.pk if view.milestone else None,
+                "title": view.milestone.title if view.milestone else "",
+                "internal": view.milestone.internal if view.milestone else False,
+                "position": view.milestone.position if view.milestone else None,
+                "total": len(view.tasks),
+                "done": view.done,
+                "percent": view.percent,
+                "tasks": view.tasks,
+            }
+            for view in plan.milestones
+        ],
+    }
+
+
+def task_read(actor: Actor, room_id: int, task_id: int) -> Task:
+    return task_or_404(actor, room_or_404(actor, room_id), task_id)
+
+
+def milestone_create(actor: Actor, room_id: int, title: str, internal: bool) -> Milestone:
+    room = room_or_404(actor, room_id)
+    return services.milestone_create(actor=actor, room_id=room.pk, title=title, internal=internal)
+
+
+def milestone_update(actor: Actor, room_id: int, milestone_id: int, data: dict) -> Milestone:
+    if not data:
+        raise Invalid(_("Send at least one of title, internal."))
+    milestone = milestone_or_404(actor, room_or_404(actor, room_id), milestone_id)
+    return services.milestone_update(
+        actor=actor,
+        milestone_id=milestone.pk,
+        title=data.get("title", milestone.title),
+        internal=data.get("internal"),
+    )
+
+
+def milestone_delete(actor: Actor, room_id: int, milestone_id: int) -> None:
+    milestone = milestone_or_404(actor, room_or_404(actor, room_id), milestone_id)
+    services.milestone_delete(actor=actor, milestone_id=milestone.pk)
+
+
+def milestone_reorder(actor: Actor, room_id: int, ids: list[int]) -> None:
+    room = room_or_404(actor, room_id)
+    services.milestone_reorder(actor=actor, room_id=room.pk, milestone_ids=ids)
+
+
+def task_create(actor: Actor, room_id: int, data: dict) -> Task:
+    room = room_or_404(actor, room_id)
+    task = services.task_create(actor=actor, room_id=room.pk, data=data)
+    return task_or_404(actor, room, task.pk)
+
+
+def task_update(actor: Actor, room_id: int, task_id: int, data: dict) -> Task:
+    if not data:
+        raise Invalid(_("Send at least one field to change."))
+    room = room_or_404(actor, room_id)
+    task = task_or_404(actor, room, task_id)
+    services.task_update(actor=actor, task_id=task.pk, data=data)
+    return task_or_404(actor, room, task.pk)
+
+
+def task_status_set(actor: Actor, room_id: int, task_id: int, status: str, reason: str) -> Task:
+    room = room_or_404(actor, room_id)
+    task = task_or_404(actor, room, task_id)
+    services.task_status_set(actor=actor, task_id=task.pk, status=status, reason=reason)
+    return task_or_404(actor, room, task.pk)
+
+
+def task_delete(actor: Actor, room_id: int, task_id: int) -> None:
+    task = task_or_404(actor, room_or_404(actor, room_id), task_id)
+    services.task_delete(actor=actor, task_id=task.pk)
+
+
+def task_reorder(actor: Actor, room_id: int, milestone: int | None, ids: list[int]) -> None:
+    room = room_or_404(actor, room_id)
+    services.task_reorder(actor=actor, room_id=room.pk, milestone_id=milestone, task_ids=ids)
+
+
+# -- conversation ----------------------------------------------------------------------------
+
+
+def _comment_items(comments: list[Comment], names: dict[int, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.pk,
+            "task_id": c.task_id,
+            "author": c.author,
+            "body": c.body,
+            "html": str(render_comment(c.body, members=names)) if c.deleted_at is None else "",
+            "internal": c.internal,
+            "created_at": c.created_at,
+            "edited_at": c.edited_at,
+            "deleted": c.deleted_at is not None,
+        }
+        for c in comments
+    ]
+
+
+def comment_page(
+    actor: Actor, room_id: int, *, task: int | None, before: int | None, limit: int
+) -> dict[str, Any]:
+    """A thread's newest comments before an id (keyset), oldest first. One row more than asked
+    tells whether older ones remain."""
+    room = room_or_404(actor, room_id)
+    thread = task_or_404(actor, room, task) if task is not None else None
+    limit = clamp(limit, selectors.THREAD_PAGE)
+    found = selectors.comment_list(
+        actor=actor, room=room, task=thread, before=before, limit=limit + 1
+    )
+    more = len(found) > limit
+    comments = found[1:] if more else found
+    items = _comment_items(comments, selectors.member_names(room=room))
+    return {"items": items, "before": comments[0].pk if more and comments else None}
+
+
+def comment_out(actor: Actor, room: Room, comment_id: int) -> dict[str, Any]:
+    comment = comment_or_404(actor, room, comment_id)
+    return _comment_items([comment], selectors.member_names(room=room))[0]
+
+
+def comment_post(actor: Actor, room_id: int, body: str, task: int | None, internal: bool):
+    room = room_or_404(actor, room_id)
+    comment = services.comment_post(
+        actor=actor, room_id=room.pk, body=body, task_id=task, internal=internal
+    )
+    return comment_out(actor, room, comment.pk)
+
+
+def comment_edit(actor: Actor, room_id: int, comment_id: int, body: str):
+    room = room_or_404(actor, room_id)
+    comment = comment_or_404(actor, room, comment_id)
+    services.comment_edit(actor=actor, comment_id=comment.pk, body=body)
+    return comment_out(actor, room, comment.pk)
+
+
+def comment_delete(actor: Actor, room_id: int, comment_id: int) -> None:
+    comment = comment_or_404(actor, room_or_404(actor, room_id), comment_id)
+    services.comment_delete(actor=actor, comment_id=comment.pk)

@@ -1,0 +1,256 @@
+"""The guest side: /api/g/<slug>/rooms…, for the browser of a guest who came in through their
+link (the session's guest session, `views.guards.resolve_actor`). No login and no bearer
+token: these operations run with `auth=None` and find the guest themselves; writes check the
+CSRF token, as the session makes them a cookie-authenticated request.
+
+Reading and taking part only — the room, its plan, tasks and threads, the people in it by
+name. Running the room (members, invitations, settings, activity) has no guest route. Every
+refusal (404 or 403) is kept in the activity record, as on the guest's pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.utils import check_csrf
+
+from dealroom.core.actors import Guest
+from dealroom.core.errors import Forbidden, NotFound
+
+from ..schemas import (
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    CommentPatch,
+    MilestoneIn,
+    MilestoneOrderIn,
+    MilestoneOut,
+    MilestonePatch,
+    NotifyLevelIn,
+    NotifyLevelOut,
+    PersonOut,
+    PlanOut,
+    RoomOut,
+    RoomPage,
+    TaskIn,
+    TaskOrderIn,
+    TaskOut,
+    TaskStatusIn,
+)
+from ..views import guards
+from . import common
+
+router = Router(tags=["rooms (guests)"], auth=None)
+
+BASE = "/g/{slug}/rooms"
+ROOM = BASE + "/{int:room_id}"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def op(name: str, summary: str) -> dict:
+    return {"operation_id": f"guest_room_{name}", "summary": summary, "auth": None}
+
+
+def guest_for(request, slug: str) -> Guest:
+    """The guest of this browser in the workspace; 404 for anyone else, as for a room that
+    does not exist."""
+    actor = guards.resolve_actor(request, "g", slug)
+    if not isinstance(actor, Guest):
+        raise NotFound()
+    if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+        raise Forbidden(_("The request lacks a valid CSRF token; reload the room and retry."))
+    return actor
+
+
+@contextmanager
+def guest(request, slug: str, room_id: int) -> Iterator[Guest]:
+    actor = guest_for(request, slug)
+    try:
+        yield actor
+    except (NotFound, Forbidden):
+        guards.refused(actor, request, room_id)
+        raise
+
+
+# -- rooms -----------------------------------------------------------------------------------
+
+
+@router.get(BASE, response=RoomPage, **op("list", "My rooms (guest)"))
+def room_list(request, slug: str, offset: int = 0, limit: int = 25):
+    return common.room_page(guest_for(request, slug), offset=offset, limit=limit)
+
+
+@router.get(ROOM, response=RoomOut, **op("get", "Get a room (guest)"))
+def room_get(request, slug: str, room_id: int):
+    with guest(request, slug, room_id) as actor:
+        return common.room_read(actor, room_id)
+
+
+@router.post(ROOM + "/read", response={204: None}, **op("read", "Mark a room read (guest)"))
+def room_read(request, slug: str, room_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.room_visit(actor, room_id)
+    return Status(204, None)
+
+
+@router.put(
+    ROOM + "/notifications", response=NotifyLevelOut, **op("notify", "Set my e-mails (guest)")
+)
+def notify_level(request, slug: str, room_id: int, payload: NotifyLevelIn):
+    with guest(request, slug, room_id) as actor:
+        return common.notify_level_set(actor, room_id, payload.notify_level)
+
+
+@router.get(ROOM + "/members", response=list[PersonOut], **op("members", "People (guest)"))
+def member_list(request, slug: str, room_id: int):
+    """Names and kind (seller side or guest) only."""
+    with guest(request, slug, room_id) as actor:
+        return common.member_list(actor, room_id)
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/plan", response=PlanOut, **op("plan", "The plan (guest)"))
+def plan_get(request, slug: str, room_id: int):
+    with guest(request, slug, room_id) as actor:
+        return common.plan_read(actor, room_id)
+
+
+@router.post(
+    ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add (guest)")
+)
+def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
+    with guest(request, slug, room_id) as actor:
+        made = common.milestone_create(actor, room_id, payload.title, payload.internal)
+    return Status(201, made)
+
+
+@router.patch(
+    ROOM + "/milestones/{int:milestone_id}",
+    response=MilestoneOut,
+    **op("milestone_update", "Change a milestone (guest)"),
+)
+def milestone_update(request, slug: str, room_id: int, milestone_id: int, payload: MilestonePatch):
+    with guest(request, slug, room_id) as actor:
+        data = payload.dict(exclude_unset=True)
+        return common.milestone_update(actor, room_id, milestone_id, data)
+
+
+@router.delete(
+    ROOM + "/milestones/{int:milestone_id}",
+    response={204: None},
+    **op("milestone_delete", "Delete a milestone (guest)"),
+)
+def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.milestone_delete(actor, room_id, milestone_id)
+    return Status(204, None)
+
+
+@router.post(
+    ROOM + "/milestones/order",
+    response={204: None},
+    **op("milestone_reorder", "Reorder milestones (guest)"),
+)
+def milestone_reorder(request, slug: str, room_id: int, payload: MilestoneOrderIn):
+    with guest(request, slug, room_id) as actor:
+        common.milestone_reorder(actor, room_id, payload.ids)
+    return Status(204, None)
+
+
+@router.post(ROOM + "/tasks", response={201: TaskOut}, **op("task_create", "Add a task (guest)"))
+def task_create(request, slug: str, room_id: int, payload: TaskIn):
+    with guest(request, slug, room_id) as actor:
+        task = common.task_create(actor, room_id, payload.dict(exclude_unset=True))
+    return Status(201, task)
+
+
+@router.get(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_get", "A task (guest)"))
+def task_get(request, slug: str, room_id: int, task_id: int):
+    with guest(request, slug, room_id) as actor:
+        return common.task_read(actor, room_id, task_id)
+
+
+@router.patch(
+    ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_update", "Change a task (guest)")
+)
+def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn):
+    with guest(request, slug, room_id) as actor:
+        return common.task_update(actor, room_id, task_id, payload.dict(exclude_unset=True))
+
+
+@router.post(
+    ROOM + "/tasks/{int:task_id}/status",
+    response=TaskOut,
+    **op("task_status", "Set a task's status (guest)"),
+)
+def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskStatusIn):
+    with guest(request, slug, room_id) as actor:
+        return common.task_status_set(actor, room_id, task_id, payload.status, payload.reason)
+
+
+@router.delete(
+    ROOM + "/tasks/{int:task_id}",
+    response={204: None},
+    **op("task_delete", "Delete a task you created (guest)"),
+)
+def task_delete(request, slug: str, room_id: int, task_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.task_delete(actor, room_id, task_id)
+    return Status(204, None)
+
+
+@router.post(
+    ROOM + "/tasks/order", response={204: None}, **op("task_reorder", "Reorder tasks (guest)")
+)
+def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
+    with guest(request, slug, room_id) as actor:
+        common.task_reorder(actor, room_id, payload.milestone, payload.ids)
+    return Status(204, None)
+
+
+# -- conversation ----------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/comments", response=CommentPage, **op("comments", "A thread (guest)"))
+def comment_list(
+    request,
+    slug: str,
+    room_id: int,
+    task: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+):
+    with guest(request, slug, room_id) as actor:
+        return common.comment_page(actor, room_id, task=task, before=before, limit=limit)
+
+
+@router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post (guest)"))
+def comment_post(request, slug: str, room_id: int, payload: CommentIn):
+    with guest(request, slug, room_id) as actor:
+        out = common.comment_post(actor, room_id, payload.body, payload.task, payload.internal)
+    return Status(201, out)
+
+
+@router.patch(
+    ROOM + "/comments/{int:comment_id}",
+    response=CommentOut,
+    **op("comment_edit", "Edit your comment (guest)"),
+)
+def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
+    with guest(request, slug, room_id) as actor:
+        return common.comment_edit(actor, room_id, comment_id, payload.body)
+
+
+@router.delete(
+    ROOM + "/comments/{int:comment_id}",
+    response={204: None},
+    **op("comment_delete", "Delete your comment (guest)"),
+)
+def comment_delete(request, slug: str, room_id: int, comment_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.comment_delete(actor, room_id, comment_id)
+    return Status(204, None)

@@ -1,0 +1,300 @@
+"""The seller side: /api/w/<slug>/rooms…, a member of the workspace by bearer token or session
+(`workspaces.api.actor_for`). Everything a room page offers sellers, running the room
+included; the services decide who may run it (403) and the selectors what exists (404)."""
+
+from __future__ import annotations
+
+from ninja import Router, Status
+
+from dealroom.core.errors import Forbidden
+from dealroom.workspaces.api import actor_for
+
+from .. import selectors, services, visibility
+from ..schemas import (
+    ActivityPage,
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    CommentPatch,
+    GuestInviteIn,
+    InvitationOut,
+    MemberAddIn,
+    MemberOut,
+    MilestoneIn,
+    MilestoneOrderIn,
+    MilestoneOut,
+    MilestonePatch,
+    NotifyLevelIn,
+    NotifyLevelOut,
+    PlanOut,
+    RoomSettingsIn,
+    SellerRoomOut,
+    SellerRoomPage,
+    TaskIn,
+    TaskOrderIn,
+    TaskOut,
+    TaskStatusIn,
+)
+from . import common
+
+router = Router(tags=["rooms"])
+
+BASE = "/w/{slug}/rooms"
+ROOM = BASE + "/{int:room_id}"
+
+
+def op(name: str, summary: str) -> dict:
+    return {"operation_id": f"room_{name}", "summary": summary}
+
+
+# -- rooms -----------------------------------------------------------------------------------
+
+
+@router.get(BASE, response=SellerRoomPage, **op("list", "My rooms"))
+def room_list(request, slug: str, offset: int = 0, limit: int = 25):
+    """The rooms you are in, most recently active first, each with `unread`."""
+    return common.room_page(actor_for(request, slug), offset=offset, limit=limit)
+
+
+@router.get(ROOM, response=SellerRoomOut, **op("get", "Get a room"))
+def room_get(request, slug: str, room_id: int):
+    return common.room_read(actor_for(request, slug), room_id)
+
+
+@router.post(ROOM + "/read", response={204: None}, **op("read", "Mark a room read"))
+def room_read(request, slug: str, room_id: int):
+    common.room_visit(actor_for(request, slug), room_id)
+    return Status(204, None)
+
+
+@router.put(ROOM + "/settings", response=SellerRoomOut, **op("settings", "Change room settings"))
+def room_settings(request, slug: str, room_id: int, payload: RoomSettingsIn):
+    """The deal fields the guests see and the welcome message (who runs the room)."""
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    services.room_settings_update(
+        actor=actor, room_id=room.pk, shared_fields=payload.shared_fields, welcome=payload.welcome
+    )
+    return common.room_read(actor, room.pk)
+
+
+@router.put(
+    ROOM + "/notifications", response=NotifyLevelOut, **op("notify", "Set my notifications")
+)
+def notify_level(request, slug: str, room_id: int, payload: NotifyLevelIn):
+    return common.notify_level_set(actor_for(request, slug), room_id, payload.notify_level)
+
+
+@router.get(ROOM + "/activity", response=ActivityPage, **op("activity", "Room activity"))
+def room_activity(request, slug: str, room_id: int, before: int | None = None, limit: int = 30):
+    """The room's events you may see, newest first, each described in your language
+    (`text`, by activity.describe)."""
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    limit = common.clamp(limit, 30)
+    events = selectors.room_activity(actor=actor, room=room, before=before, limit=limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    return {"items": events, "before": events[-1].pk if more else None}
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/members", response=list[MemberOut], **op("members", "People in a room"))
+def member_list(request, slug: str, room_id: int):
+    return common.member_list(actor_for(request, slug), room_id)
+
+
+@router.post(ROOM + "/members", response={201: MemberOut}, **op("member_add", "Add a member"))
+def member_add(request, slug: str, room_id: int, payload: MemberAddIn):
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    row = services.room_member_add(actor=actor, room_id=room.pk, membership_id=payload.member)
+    return Status(201, row)
+
+
+@router.delete(
+    ROOM + "/members/{int:member_id}",
+    response={204: None},
+    **op("member_remove", "Take someone out of a room"),
+)
+def member_remove(request, slug: str, room_id: int, member_id: int):
+    """A seller or a guest; a guest's links stop working and their browsers are signed out."""
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    services.room_member_remove(actor=actor, room_id=room.pk, member_id=member_id)
+    return Status(204, None)
+
+
+@router.get(ROOM + "/invitations", response=list[InvitationOut], **op("invitations", "Guest links"))
+def invitation_list(request, slug: str, room_id: int):
+    """Links not revoked, newest first (who runs the room)."""
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    if not visibility.can_manage(actor, room):
+        raise Forbidden()
+    return selectors.people_get(actor=actor, room=room)["invitations"]
+
+
+@router.post(ROOM + "/invitations", response={201: InvitationOut}, **op("invite", "Invite a guest"))
+def guest_invite(request, slug: str, room_id: int, payload: GuestInviteIn):
+    """A contact (by id) or an e-mail address; the link is e-mailed to the guest, never
+    returned."""
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    invitation, _token = services.room_guest_invite(
+        actor=actor,
+        room_id=room.pk,
+        contact_id=payload.contact,
+        email=payload.email,
+        name=payload.name,
+        language=getattr(request, "LANGUAGE_CODE", ""),
+    )
+    return Status(201, invitation)
+
+
+@router.post(
+    ROOM + "/invitations/{int:invitation_id}/revoke",
+    response=InvitationOut,
+    **op("invitation_revoke", "Revoke a guest link"),
+)
+def invitation_revoke(request, slug: str, room_id: int, invitation_id: int):
+    actor = actor_for(request, slug)
+    room = common.room_or_404(actor, room_id)
+    return services.room_invitation_revoke(
+        actor=actor, room_id=room.pk, invitation_id=invitation_id
+    )
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/plan", response=PlanOut, **op("plan", "The mutual action plan"))
+def plan_get(request, slug: str, room_id: int):
+    return common.plan_read(actor_for(request, slug), room_id)
+
+
+@router.post(
+    ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add a milestone")
+)
+def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
+    made = common.milestone_create(
+        actor_for(request, slug), room_id, payload.title, payload.internal
+    )
+    return Status(201, made)
+
+
+@router.patch(
+    ROOM + "/milestones/{int:milestone_id}",
+    response=MilestoneOut,
+    **op("milestone_update", "Change a milestone"),
+)
+def milestone_update(request, slug: str, room_id: int, milestone_id: int, payload: MilestonePatch):
+    data = payload.dict(exclude_unset=True)
+    return common.milestone_update(actor_for(request, slug), room_id, milestone_id, data)
+
+
+@router.delete(
+    ROOM + "/milestones/{int:milestone_id}",
+    response={204: None},
+    **op("milestone_delete", "Delete a milestone (its tasks stay)"),
+)
+def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
+    common.milestone_delete(actor_for(request, slug), room_id, milestone_id)
+    return Status(204, None)
+
+
+@router.post(
+    ROOM + "/milestones/order",
+    response={204: None},
+    **op("milestone_reorder", "Reorder milestones"),
+)
+def milestone_reorder(request, slug: str, room_id: int, payload: MilestoneOrderIn):
+    common.milestone_reorder(actor_for(request, slug), room_id, payload.ids)
+    return Status(204, None)
+
+
+@router.post(ROOM + "/tasks", response={201: TaskOut}, **op("task_create", "Add a task"))
+def task_create(request, slug: str, room_id: int, payload: TaskIn):
+    task = common.task_create(actor_for(request, slug), room_id, payload.dict(exclude_unset=True))
+    return Status(201, task)
+
+
+@router.get(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_get", "Get a task"))
+def task_get(request, slug: str, room_id: int, task_id: int):
+    return common.task_read(actor_for(request, slug), room_id, task_id)
+
+
+@router.patch(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_update", "Change a task"))
+def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn):
+    data = payload.dict(exclude_unset=True)
+    return common.task_update(actor_for(request, slug), room_id, task_id, data)
+
+
+@router.post(
+    ROOM + "/tasks/{int:task_id}/status",
+    response=TaskOut,
+    **op("task_status", "Set a task's status"),
+)
+def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskStatusIn):
+    actor = actor_for(request, slug)
+    return common.task_status_set(actor, room_id, task_id, payload.status, payload.reason)
+
+
+@router.delete(
+    ROOM + "/tasks/{int:task_id}", response={204: None}, **op("task_delete", "Delete a task")
+)
+def task_delete(request, slug: str, room_id: int, task_id: int):
+    common.task_delete(actor_for(request, slug), room_id, task_id)
+    return Status(204, None)
+
+
+@router.post(ROOM + "/tasks/order", response={204: None}, **op("task_reorder", "Reorder tasks"))
+def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
+    common.task_reorder(actor_for(request, slug), room_id, payload.milestone, payload.ids)
+    return Status(204, None)
+
+
+# -- conversation ----------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/comments", response=CommentPage, **op("comments", "A thread's comments"))
+def comment_list(
+    request,
+    slug: str,
+    room_id: int,
+    task: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+):
+    """The room's thread, or a task's with `task`: the newest `limit` comments before the id
+    `before`, oldest first."""
+    actor = actor_for(request, slug)
+    return common.comment_page(actor, room_id, task=task, before=before, limit=limit)
+
+
+@router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post"))
+def comment_post(request, slug: str, room_id: int, payload: CommentIn):
+    actor = actor_for(request, slug)
+    out = common.comment_post(actor, room_id, payload.body, payload.task, payload.internal)
+    return Status(201, out)
+
+
+@router.patch(
+    ROOM + "/comments/{int:comment_id}",
+    response=CommentOut,
+    **op("comment_edit", "Edit your comment"),
+)
+def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
+    return common.comment_edit(actor_for(request, slug), room_id, comment_id, payload.body)
+
+
+@router.delete(
+    ROOM + "/comments/{int:comment_id}",
+    response={204: None},
+    **op("comment_delete", "Delete your comment"),
+)
+def comment_delete(request, slug: str, room_id: int, comment_id: int):
+    common.comment_delete(actor_for(request, slug), room_id, comment_id)
+    return Status(204, None)
