@@ -11,6 +11,7 @@ class RoomsConfig(AppConfig):
         from dealroom.activity import describe as activity_describe
         from dealroom.activity import targets
         from dealroom.activity.templatetags import activity as activity_tags
+        from dealroom.core import periodic
         from dealroom.pipeline import hooks
         from dealroom.pipeline.views import DEAL_PANELS
 
@@ -25,4 +26,7 @@ class RoomsConfig(AppConfig):
             redact=lambda actor, data: data,
         )
         activity_describe.MESSAGES.update(describe.MESSAGES)
+        # Batched room e-mail every few minutes; task reminders hourly (core/periodic.py).
+        periodic.PERIODIC["dealroom.rooms.tasks.mail_room_updates"] = 120
+        periodic.PERIODIC["dealroom.rooms.tasks.mail_task_reminders"] = 3600
         activity_tags.ICONS.update(describe.ICONS)

@@ -86,6 +86,7 @@ class RoomMember(models.Model):
     )
     read_up_to = models.BigIntegerField(default=0)  # last ActivityEvent id seen in the room
     mailed_up_to = models.BigIntegerField(default=0)  # last ActivityEvent id e-mailed about
+    language = models.CharField(max_length=10, blank=True)  # for e-mails (guests have no user)
     first_opened_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

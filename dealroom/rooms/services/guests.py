@@ -122,7 +122,8 @@ def room_guest_invite(
     )
     guest.removed_at = None
     guest.email = email
-    guest.save(update_fields=["removed_at", "email"])
+    guest.language = guest.language or language  # their own visits set it later
+    guest.save(update_fields=["removed_at", "email", "language"])
     token = new_token()
     days = room_settings(room.workspace_id).invite_days
     invitation = RoomInvitation.objects.create(

@@ -69,16 +69,21 @@ def room_create_for_deal(*, actor: Actor, opportunity: Opportunity) -> None:
 
 
 @transaction.atomic
-def room_visit(*, actor: Actor, room_id) -> tuple[Room, RoomMember]:
-    """Opening the room: marks it read for the actor; a guest's first visit is recorded (and
-    tells the sellers)."""
+def room_visit(*, actor: Actor, room_id, language: str = "") -> tuple[Room, RoomMember]:
+    """Opening the room: marks it read for the actor and keeps the language they read in (for
+    e-mail); a guest's first visit is recorded (and tells the sellers)."""
     room = room_for(actor, room_id)
     if isinstance(actor, Member):
         ensure_core_members(room)
         own = RoomMember.objects.filter(room=room, membership=actor.membership).first()
         if own is None:
             # Seeing the deal lets a member read the room; they join when they take part.
-            return room, RoomMember(room=room, kind=MemberKind.MEMBER, membership=actor.membership)
+            return room, RoomMember(
+                room=room,
+                kind=MemberKind.MEMBER,
+                membership=actor.membership,
+                notify_level=NotifyLevel.MENTIONS,
+            )
     else:
         own = me(actor, room)
     now = timezone.now()
@@ -86,7 +91,8 @@ def room_visit(*, actor: Actor, room_id) -> tuple[Room, RoomMember]:
     own.first_opened_at = own.first_opened_at or now
     own.last_seen_at = now
     own.read_up_to = latest_event_id(room)
-    own.save(update_fields=["first_opened_at", "last_seen_at", "read_up_to"])
+    own.language = language[:10] or own.language
+    own.save(update_fields=["first_opened_at", "last_seen_at", "read_up_to", "language"])
     if first and isinstance(actor, Guest):
         sellers = _seller_user_ids(room)
         room_event(actor, room, "room.guest_opened", shared=False, by=own, notify=sellers)

@@ -12,7 +12,7 @@ from dealroom.core.actors import Guest, Member
 from dealroom.workspaces.guards import member_view
 
 from .. import live, selectors, services
-from ..models import MemberKind, TaskKind, TaskStatus
+from ..models import MemberKind, NotifyLevel, TaskKind, TaskStatus
 from ..services.common import latest_event_id
 from .guards import room_view
 
@@ -63,6 +63,7 @@ def room_context(actor, room, own, slug: str) -> dict:
         cursor=latest_event_id(room),
         task_kinds=TaskKind.choices,
         statuses=TaskStatus.choices,
+        notify_levels=NotifyLevel.choices,
         guest_rooms=selectors.my_rooms(actor=actor) if isinstance(actor, Guest) else [],
         workspace=actor.workspace,
         **selectors.people_get(actor=actor, room=room),
@@ -72,7 +73,7 @@ def room_context(actor, room, own, slug: str) -> dict:
 @never_cache
 @room_view
 def room_page(request, actor, room):
-    room, own = services.room_visit(actor=actor, room_id=room.pk)
+    room, own = services.room_visit(actor=actor, room_id=room.pk, language=request.LANGUAGE_CODE)
     room = selectors.room_get(actor=actor, room_id=room.pk)
     ctx = room_context(actor, room, own, request.resolver_match.kwargs["slug"])
     response = render(request, "rooms/room.html", ctx)
