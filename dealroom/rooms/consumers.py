@@ -78,6 +78,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.side, self.slug = kwargs["side"], kwargs["slug"]
         self.room_id = int(kwargs["room_id"])
         if not await database_sync_to_async(self._resolve)():
+            await database_sync_to_async(self._record_refusal)()
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.language = _language_from_scope(self.scope)
@@ -176,6 +177,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 visibility.can_take_part(self.actor),
             )
         return True
+
+    def _record_refusal(self) -> None:
+        """A guest's socket asked for a room that is not theirs: on the record, as pages do."""
+        if isinstance(self.actor, Guest):
+            from .views.guards import refused_socket
+
+            refused_socket(self.actor, self.room_id, self.scope.get("path", ""))
 
     def _render_after(self, after: int) -> tuple[str, int]:
         assert self.actor is not None

@@ -159,7 +159,10 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
             people_done = True
         elif verb == "room.settings_changed":
             room.refresh_from_db(fields=["shared_fields", "welcome"])
-            html = render_to_string("rooms/_header.html", context(actor, room, slug=slug))
+            fields = selectors.deal_fields(actor=actor, room=room)
+            html = render_to_string(
+                "rooms/_header.html", context(actor, room, slug=slug, shared_values=fields)
+            )
             parts.append(_op("replace", html))
     if any(e.verb.startswith(ENGAGEMENT_VERBS) for e in events):
         parts.append(engagement_ops(actor, room, slug=slug))

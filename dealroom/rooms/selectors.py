@@ -571,3 +571,47 @@ class RoomFiles:
         for f in found:
             f.may_change = self._may_change(f.uploaded_by_id)  # type: ignore[attr-defined]
         return found
+
+
+# Deal fields an owner may show the room's guests.
+SHAREABLE_FIELDS = ("amount", "close_date", "stage", "next_step")
+
+
+@dataclass
+class DealField:
+    name: str
+    label: str
+    value: object  # the stage object, a date, a Decimal, text or None
+    shared: bool  # guests see it
+    currency: str = ""
+
+    @property
+    def display(self) -> object:
+        if self.name == "amount" and self.value is not None:
+            return f"{self.currency} {self.value:,.2f}"
+        return self.value
+
+
+def deal_fields(*, actor: Actor, room: Room) -> list[DealField]:
+    """The deal fields the reader sees in the room header: sellers the shareable fields their
+    field permissions let them read (each marked shared or not), guests only those shared."""
+    from dealroom.customers.fields import field_map, standard_fields
+
+    opp = room.opportunity
+    if isinstance(actor, Member):
+        fields = field_map(actor, "opportunity")
+        names: tuple[str, ...] = SHAREABLE_FIELDS
+    else:
+        fields = {f.name: f for f in standard_fields("opportunity")}
+        names = tuple(room.shared_fields)
+    return [
+        DealField(
+            name,
+            str(fields[name].label),
+            opp.stage if name == "stage" else getattr(opp, name),
+            name in room.shared_fields,
+            opp.currency,
+        )
+        for name in names
+        if name in fields
+    ]

@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
+from dealroom.activity.models import ActivityEvent
 from dealroom.rooms import services
 from dealroom.rooms.models import RoomInvitation, RoomSettings
 from dealroom.rooms.services.common import latest_event_id
@@ -143,6 +144,10 @@ async def test_sockets_for_rooms_one_may_not_see_are_refused():
     guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{other_room.pk}/")
     connected, code = await guest.connect()
     assert not connected and code == 4404
+    refused = await sync_to_async(
+        ActivityEvent.objects.filter(verb="room.access_refused", target_id=other_room.pk).count
+    )()
+    assert refused == 1  # on the record
     outsider = await member_socket(rm.pp.other.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
     connected, code = await outsider.connect()
     assert not connected and code == 4404

@@ -293,3 +293,17 @@ def test_admins_set_the_rules_for_rooms_and_bad_input_changes_nothing(rm):
     assert (saved.invite_days, saved.max_file_mb, saved.require_email_code) == (3, 10, False)
     invitation, _token = rm.invite()
     assert round((invitation.expires_at - invitation.created_at).total_seconds() / 86400) == 3
+
+
+def test_sharing_deal_fields_updates_the_header_for_guests(rm):
+    guest = rm.guest()
+    from dealroom.rooms import live, selectors
+
+    services.room_settings_update(
+        actor=rm.rep, room_id=rm.room.pk, shared_fields=["amount"], welcome="Hi 你好"
+    )
+    room = selectors.room_get(actor=guest, room_id=rm.room.pk)
+    assert room is not None
+    events = selectors.room_events_after(actor=guest, room=room, after=0)
+    html = str(live.event_ops(guest, room, events, slug="alpha"))
+    assert 'id="room-header"' in html and "1,000.00" in html and "Hi 你好" in html

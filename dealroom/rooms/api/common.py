@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from dealroom.core.actors import Actor, Member
+from dealroom.core.actors import Actor
 from dealroom.core.errors import Invalid, NotFound
 
 from .. import selectors, services, visibility
@@ -80,34 +80,20 @@ def room_page(actor: Actor, *, offset: int, limit: int) -> dict[str, Any]:
 
 
 def _deal_fields(actor: Actor, room: Room) -> list[dict[str, Any]]:
-    """The deal fields the reader sees in the room's header (the room page's rule): sellers
-    the shareable fields their field permissions let them read, each marked shared or not;
-    guests only the fields the owner shared."""
-    from dealroom.customers.fields import field_map, standard_fields
-
-    opp = room.opportunity
-    if isinstance(actor, Member):
-        fields = field_map(actor, "opportunity")
-        names: tuple[str, ...] = tuple(services.SHAREABLE_FIELDS)
-    else:
-        fields = {f.name: f for f in standard_fields("opportunity")}
-        names = tuple(room.shared_fields)
+    """The deal fields the reader sees in the room's header (selectors.deal_fields)."""
     out = []
-    for name in names:
-        field = fields.get(name)
-        if field is None:
-            continue
-        value = getattr(opp, name)
+    for f in selectors.deal_fields(actor=actor, room=room):
+        value = f.value
         text = None if value in (None, "") else str(value)
         if hasattr(value, "isoformat"):
             text = value.isoformat()
         out.append(
             {
-                "name": name,
-                "label": str(field.label),
+                "name": f.name,
+                "label": f.label,
                 "value": text,
-                "currency": opp.currency if name == "amount" else None,
-                "shared": name in room.shared_fields,
+                "currency": f.currency if f.name == "amount" else None,
+                "shared": f.shared,
             }
         )
     return out

@@ -13,10 +13,8 @@ from dealroom.pipeline.models import DealTeamMember, Opportunity, Variant
 from dealroom.workspaces.models import Membership
 
 from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomSettings
+from ..selectors import SHAREABLE_FIELDS
 from .common import latest_event_id, me, require_manager, room_event, room_for
-
-# Deal fields an owner may show the room's guests.
-SHAREABLE_FIELDS = ("amount", "close_date", "stage", "next_step")
 
 
 def _member_row(room: Room, membership: Membership, added_by=None) -> RoomMember:
@@ -66,6 +64,9 @@ def room_create_for_deal(*, actor: Actor, opportunity: Opportunity) -> None:
         room.opportunity = opportunity
         ensure_core_members(room)
         room_event(actor, room, "room.created", shared=False)
+        from .templates import apply_templates_on_create  # the room's starting plan
+
+        apply_templates_on_create(actor=actor, opportunity=opportunity)
 
 
 @transaction.atomic

@@ -47,12 +47,17 @@ def resolve_actor(request, side: str, slug: str) -> Member | Guest | None:
 
 def refused(actor: Guest, request, room_id) -> None:
     """A guest asked for a room (or an item) that is not theirs: keep a record of it."""
+    refused_socket(actor, room_id, request.path)
+
+
+def refused_socket(actor: Guest, room_id, path: str) -> None:
+    """The record of a guest's refused request, page or socket alike."""
     room = Room.objects.filter(pk=room_id, workspace_id=actor.workspace_id).first()
     record(
         actor=actor,
         verb="room.access_refused",
         target=room,
-        data={"path": request.path[:200], "contact_id": actor.contact_id},
+        data={"path": path[:200], "contact_id": actor.contact_id},
         audience=Audience.MANAGERS,
     )
 

@@ -24,30 +24,6 @@ def my_rooms(request, actor):
     return render(request, "rooms/my_rooms.html", context)
 
 
-def shared_values(actor, room) -> list[tuple[str, str, object, bool]]:
-    """(name, label, value, shared with guests) of the deal fields the reader sees in the room
-    header: sellers see those their field permissions allow, guests only what is shared."""
-    from dealroom.customers.fields import field_map, standard_fields
-
-    opp = room.opportunity
-    if isinstance(actor, Member):
-        fields = field_map(actor, "opportunity")
-        names = services.SHAREABLE_FIELDS
-    else:
-        fields = {f.name: f for f in standard_fields("opportunity")}
-        names = tuple(room.shared_fields)
-    out = []
-    for name in names:
-        field = fields.get(name)
-        if field is None:
-            continue
-        value = opp.stage if name == "stage" else getattr(opp, name)
-        if name == "amount" and value is not None:
-            value = f"{opp.currency} {value:,.2f}"
-        out.append((name, str(field.label), value, name in room.shared_fields))
-    return out
-
-
 def room_context(actor, room, own, slug: str) -> dict:
     plan = selectors.plan_get(actor=actor, room=room)
     return live.context(
@@ -58,7 +34,7 @@ def room_context(actor, room, own, slug: str) -> dict:
         own=own,
         comments=selectors.comment_list(actor=actor, room=room),
         names=selectors.member_names(room=room),
-        shared_values=shared_values(actor, room),
+        shared_values=selectors.deal_fields(actor=actor, room=room),
         events=selectors.room_activity(actor=actor, room=room, limit=20),
         cursor=latest_event_id(room),
         task_kinds=TaskKind.choices,
