@@ -19,6 +19,7 @@ class RoomsConfig(AppConfig):
         from .models import Room
 
         hooks.DEAL_CREATED.append(services.room_create_for_deal)
+        hooks.STAGE_ENTERED.append(services.apply_templates_for)  # room templates per stage
         DEAL_PANELS.append(panels.deal_panel)
         targets.register(
             Room._meta.label_lower,
@@ -26,6 +27,7 @@ class RoomsConfig(AppConfig):
             redact=lambda actor, data: data,
         )
         activity_describe.MESSAGES.update(describe.MESSAGES)
+        activity_describe.MESSAGES.update(services.templates.EVENT_MESSAGES)
         # Batched room e-mail every few minutes; task reminders hourly (core/periodic.py).
         periodic.PERIODIC["dealroom.rooms.tasks.mail_room_updates"] = 120
         periodic.PERIODIC["dealroom.rooms.tasks.mail_task_reminders"] = 3600

@@ -46,12 +46,25 @@ from .rooms import (
     room_visit,
     room_workspace_settings_update,
 )
+from .templates import (
+    apply_templates_for,
+    apply_templates_on_create,
+    room_template_apply,
+    room_template_check,
+    room_template_create,
+    room_template_delete,
+    room_template_get,
+    room_template_list,
+    room_template_update,
+)
 from .threads import comment_delete, comment_edit, comment_post
 
 __all__ = [
     "SHAREABLE_FIELDS",
     "LinkInvalid",
     "Redeemed",
+    "apply_templates_for",
+    "apply_templates_on_create",
     "attachment_delete",
     "attachment_upload",
     "comment_delete",
@@ -84,6 +97,13 @@ __all__ = [
     "room_member_remove",
     "room_notify_level_set",
     "room_settings_update",
+    "room_template_apply",
+    "room_template_check",
+    "room_template_create",
+    "room_template_delete",
+    "room_template_get",
+    "room_template_list",
+    "room_template_update",
     "room_visit",
     "room_workspace_settings_update",
     "task_create",
