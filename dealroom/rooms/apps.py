@@ -28,6 +28,7 @@ class RoomsConfig(AppConfig):
         )
         activity_describe.MESSAGES.update(describe.MESSAGES)
         activity_describe.MESSAGES.update(services.templates.EVENT_MESSAGES)
+        activity_tags.ICONS["room_template"] = ("ti-template", "purple")
         # Batched room e-mail every few minutes; task reminders hourly (core/periodic.py).
         periodic.PERIODIC["dealroom.rooms.tasks.mail_room_updates"] = 120
         periodic.PERIODIC["dealroom.rooms.tasks.mail_task_reminders"] = 3600

@@ -7,6 +7,7 @@ guest link opens the room directly."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +15,11 @@ from django.utils import timezone
 from dealroom.activity.models import ActivityEvent
 from dealroom.core.actors import Guest, Member
 from dealroom.customers.models import Contact
-from dealroom.pipeline.models import Opportunity
+from dealroom.pipeline.models import Opportunity, OpportunityType, Stage
 from dealroom.workspaces.models import Membership, Workspace
 
 from . import services
-from .models import Comment, Milestone, Room, RoomMember, RoomSettings, Task
+from .models import Comment, Milestone, Room, RoomMember, RoomSettings, RoomTemplate, Task
 
 FLAGSHIP = "集团数字化销售平台 Group digital sales platform"
 HOUSEHOLD = "新能源汽车 EV purchase"
@@ -56,9 +57,86 @@ def _last_event_id() -> int:
     return ActivityEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+# Room templates: a household's purchase plan for every new consumer deal's room, and a
+# proposal review for B2B deals entering "Proposal". Seeded after the demo deals (pipeline demo
+# first), so the seeded rooms stay as they are; deals created from then on get them.
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "name": "家庭购车 Household purchase",
+        "type": "Consumer new purchase",
+        "stage": None,
+        "plan": {
+            "milestones": [
+                {"title": "试驾 Test drive", "internal": False, "tasks": [
+                    {"title": "预约试驾 Book the test drive", "due_in_days": 2},
+                    {"title": "试驾后回访 Call back after the drive", "due_in_days": 4},
+                ]},
+                {"title": "报价 Quote", "internal": False, "tasks": [
+                    {"title": "确认配置与颜色 Choose trim and colour", "due_in_days": 6},
+                    {"title": "发送报价单 Send the quote", "due_in_days": 7},
+                    {"title": "申请门店优惠 Ask for the showroom discount", "due_in_days": 6,
+                     "internal": True},
+                ]},
+                {"title": "交付 Delivery", "internal": False, "tasks": [
+                    {"title": "签署购车协议 Sign the purchase agreement", "due_in_days": 14},
+                    {"title": "预约交车 Book the handover", "due_in_days": 21},
+                ]},
+            ],
+            "resources": [
+                {"title": "购车指南 Buyer's guide", "url": "https://example.com/ev-buyers-guide"},
+            ],
+        },
+    },
+    {
+        "name": "方案评审 Proposal review",
+        "type": "B2B project sale",
+        "stage": "Proposal",
+        "plan": {
+            "milestones": [
+                {"title": "方案评审 Proposal review", "internal": False, "tasks": [
+                    {"title": "发送方案与报价 Send the proposal and quote", "due_in_days": 1},
+                    {"title": "向决策人逐项讲解 Walk the decision maker through it",
+                     "due_in_days": 5},
+                    {"title": "收集书面反馈 Collect written feedback", "due_in_days": 10},
+                    {"title": "内部定价审批 Internal pricing approval", "due_in_days": 2,
+                     "internal": True},
+                ]},
+            ],
+            "resources": [
+                {"title": "报价计算器 Pricing calculator", "url": "https://example.com/pricing",
+                 "internal": True},
+            ],
+        },
+    },
+]  # fmt: skip
+
+
+def _seed_templates(ws: Workspace) -> None:
+    admin = _member(ws, "admin@demo.local")
+    for spec in TEMPLATES:
+        if RoomTemplate.objects.filter(workspace=ws, name=spec["name"]).exists():
+            continue
+        opp_type = OpportunityType.objects.filter(workspace=ws, name=spec["type"]).first()
+        if opp_type is None:
+            continue
+        stage = None
+        if spec["stage"]:
+            stage = Stage.objects.filter(type=opp_type, name=spec["stage"]).first()
+            if stage is None:
+                continue
+        services.room_template_create(
+            actor=admin,
+            name=spec["name"],
+            opportunity_type_id=opp_type.pk,
+            stage_id=stage.pk if stage else None,
+            plan=spec["plan"],
+        )
+
+
 @transaction.atomic
 def seed(ws: Workspace) -> None:
     RoomSettings.objects.update_or_create(workspace=ws, defaults={"require_email_code": False})
+    _seed_templates(ws)
     room = _room(ws, FLAGSHIP)
     if room is None or Milestone.objects.filter(room=room).exists():
         return

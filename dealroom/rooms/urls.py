@@ -72,6 +72,21 @@ urlpatterns = [
     path(
         "w/<slug:slug>/rooms/settings/", settings.workspace_settings, name="room_workspace_settings"
     ),
+    path(
+        "w/<slug:slug>/rooms/settings/templates/new/",
+        settings.template_create,
+        name="room_template_create",
+    ),
+    path(
+        "w/<slug:slug>/rooms/settings/templates/<int:template_id>/",
+        settings.template_edit,
+        name="room_template_edit",
+    ),
+    path(
+        "w/<slug:slug>/rooms/settings/templates/<int:template_id>/delete/",
+        settings.template_delete,
+        name="room_template_delete",
+    ),
     path("g/<slug:slug>/rooms/", guest_access.guest_rooms, name="guest_rooms"),
     path("r/", include(guest_access_urlpatterns)),
 ]

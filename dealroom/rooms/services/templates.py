@@ -377,7 +377,10 @@ def room_template_check(
 
 def room_template_get(*, actor: Actor, template_id, for_update: bool = False) -> RoomTemplate:
     admin = _require_admin(actor)
-    qs = RoomTemplate.objects.filter(workspace_id=admin.workspace_id, pk=_as_pk(template_id))
+    pk = _as_pk(template_id)
+    if pk is None:
+        raise NotFound()
+    qs = RoomTemplate.objects.filter(workspace_id=admin.workspace_id, pk=pk)
     template = (qs.select_for_update() if for_update else qs).first()
     if template is None:
         raise NotFound()
@@ -480,6 +483,8 @@ def _applier(actor: Actor, room: Room) -> Member | None:
         and Room.objects.visible_to(actor).filter(pk=room.pk).exists()
     ):
         return actor
+    if room.opportunity.owner_id is None:
+        return None
     owner = (
         Membership.objects.select_related("user", "workspace")
         .filter(pk=room.opportunity.owner_id, is_active=True)
