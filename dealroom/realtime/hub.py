@@ -43,14 +43,18 @@ class LoopHub:
         self.groups: dict[str, set[Subscriber]] = {}
         self._pubsub: Any = None  # redis.asyncio PubSub, made on the first group
         self._reader: asyncio.Task | None = None
+        # Connecting, subscribing and unsubscribing one at a time: two sockets joining at once
+        # must not open two pub/sub connections (one would never be read).
+        self._lock = asyncio.Lock()
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         members = self.groups.setdefault(group, set())
         first = not members
         members.add(subscriber)
         if first and settings.REDIS_URL:
-            pubsub = await self._redis_pubsub()
-            await pubsub.subscribe(_channel(group))
+            async with self._lock:
+                pubsub = await self._redis_pubsub()
+                await pubsub.subscribe(_channel(group))
 
     async def leave(self, group: str, subscriber: Subscriber) -> None:
         members = self.groups.get(group)
@@ -60,8 +64,10 @@ class LoopHub:
         if not members:
             del self.groups[group]
             if self._pubsub is not None:
-                with contextlib.suppress(Exception):
-                    await self._pubsub.unsubscribe(_channel(group))
+                async with self._lock:
+                    if group not in self.groups:  # nobody joined again meanwhile
+                        with contextlib.suppress(Exception):
+                            await self._pubsub.unsubscribe(_channel(group))
 
     def deliver(self, group: str, message: dict) -> None:
         """On this loop: hand the message to every local subscriber of the group, each in its

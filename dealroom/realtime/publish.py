@@ -9,6 +9,7 @@ process, and each process hands it to its own sockets."""
 from __future__ import annotations
 
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -61,6 +62,8 @@ def room_access_changed(*, workspace_id: int, room_id: int, contact_id=None) -> 
     _hub(target_group("rooms.room", room_id), {"type": "access.changed", "contact_id": contact_id})
 
 
-def presence_changed(*, room_id: int) -> None:
-    """Someone came into or left a room page: its sockets re-read who is there."""
-    _hub(target_group("rooms.room", room_id), {"type": "presence.changed"})
+def presence_changed(room_id: int) -> None:
+    """Someone came into or left a room page: its sockets re-read who is there (`n` lets the
+    sockets of one process share one reading)."""
+    message = {"type": "presence.changed", "n": time.time_ns()}
+    _hub(target_group("rooms.room", room_id), message)

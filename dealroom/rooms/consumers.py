@@ -1,13 +1,17 @@
 """The room page's socket, for sellers and guests alike (/ws/<w|g>/<slug>/rooms/<id>/).
 
-It joins its room's group in the per-process hub (realtime/hub.py). On "event N happened" it
-reads the room's new events through the selectors *as its own actor* and sends the operations
-the page applies (live.py): a guest's socket only ever renders what is shared with guests.
+It joins its room's group in the per-process hub (realtime/hub.py; no channel-layer channel
+per socket). On "event N happened" it reads the room's new events through the selectors *as
+its own actor* and sends the operations the page applies (live.py): a guest's socket only ever
+renders what is shared with guests.
 
 Sockets that would render exactly the same thing share one render per process: the same room,
 the same position in it, and the same kind of reader (a guest of the room; or a member of a
 role, running the room or not, allowed to post or not) in the same language. So 500 open pages
-cost one read and one render per kind of reader, not 500.
+cost one read and one render per kind of reader, not 500. Each socket has one render in flight
+at most; events arriving meanwhile are taken by one more render after it. Presence changes are
+published once per moment for all the sockets that came or went in it, and rendered once per
+kind of reader too.
 
 A reconnecting page says `{"type": "resume", "after": id}` and gets what it missed. A
 heartbeat (`{"type": "beat"}`) keeps presence fresh and re-checks access. Losing the room
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
@@ -25,10 +30,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone, translation
 
 from dealroom.core.actors import Guest, Member
+from dealroom.realtime import publish
 from dealroom.realtime.consumers import _language_from_scope
 from dealroom.realtime.groups import target_group, user_group
 from dealroom.realtime.hub import hub
-from dealroom.realtime.publish import presence_changed
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
@@ -38,11 +43,12 @@ from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
 
 CLOSE_NOT_FOUND = 4404
-
 RENDER_KEEP_SECONDS = 10
+PRESENCE_SETTLE_SECONDS = 0.3
 
-# (loop, room, after, reader kind, language) -> the render those sockets share
+# (loop, what, room, position, reader kind, language) -> the render those sockets share
 _renders: dict[tuple, asyncio.Future] = {}
+_presence_pending: dict[tuple, asyncio.TimerHandle] = {}
 
 
 async def shared(key: tuple, make: Callable[[], Awaitable[tuple[str, int]]]) -> tuple[str, int]:
@@ -66,12 +72,33 @@ async def shared(key: tuple, make: Callable[[], Awaitable[tuple[str, int]]]) -> 
     return result
 
 
+def presence_soon(room_id: int) -> None:
+    """Tell the room who is there, once for all the sockets that came or went in the same
+    moment (a page reload, a meeting starting): one publish, not one per socket."""
+    loop = asyncio.get_running_loop()
+    key = (id(loop), room_id)
+    if key in _presence_pending:
+        return
+
+    def fire() -> None:
+        _presence_pending.pop(key, None)
+        loop.run_in_executor(None, publish.presence_changed, room_id)
+
+    _presence_pending[key] = loop.call_later(PRESENCE_SETTLE_SECONDS, fire)
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
+    # An alias that names no channel layer gives None: room sockets hear through the hub.
+    channel_layer_alias = "none: room sockets listen through realtime.hub"
     actor: Member | Guest | None = None
     room: Room
     groups_joined: tuple[str, ...] = ()
-    cursor = 0
+    cursor = 0  # the last event of the room this page has
+    known = 0  # the newest event of the room this socket has been told about
+    busy = False
+    again = False
     reader: tuple = ()
+    presence_id = ""
 
     async def connect(self):
         kwargs = self.scope["url_route"]["kwargs"]
@@ -82,6 +109,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.language = _language_from_scope(self.scope)
+        self.presence_id = uuid.uuid4().hex
         await self.accept()
         groups = [target_group("rooms.room", self.room_id)]
         if isinstance(self.actor, Member):
@@ -90,6 +118,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await hub().join(group, self)
         self.groups_joined = tuple(groups)
         await database_sync_to_async(self._present)()
+        presence_soon(self.room_id)
 
     async def disconnect(self, code):
         for group in self.groups_joined:
@@ -97,6 +126,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.groups_joined:
             self.groups_joined = ()
             await database_sync_to_async(self._absent)()
+            presence_soon(self.room_id)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -116,30 +146,50 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def hub_message(self, message: dict) -> None:
         kind = message.get("type")
         if kind == "activity.event":
-            await self._send_new(int(message.get("event_id") or 0))
+            await self._wake(int(message.get("event_id") or 0))
         elif kind == "access.changed":
             if not await database_sync_to_async(self._resolve)():
                 await self.close(code=CLOSE_NOT_FOUND)
-        elif kind == "presence.changed":
-            html = await database_sync_to_async(self._render_people)()
+        elif kind == "presence.changed" and self.actor is not None:
+            key = ("people", self.room_id, message.get("n"), self.reader, self.language)
+            html, _none = await shared(key, database_sync_to_async(self._render_people))
             if html:
                 await self.send(text_data=html)
 
-    async def _send_new(self, event_id: int) -> None:
-        """What happened after the cursor, as this reader sees it. Live events (`event_id`)
-        share the render with sockets in the same place; a resume renders its own."""
+    async def _wake(self, event_id: int) -> None:
+        """One render in flight per socket: a burst of events costs two renders, not one per
+        event."""
+        self.known = max(self.known, event_id)
+        if self.busy:
+            self.again = True
+            return
+        self.busy = True
+        try:
+            while True:
+                self.again = False
+                if self.known > self.cursor:
+                    await self._send_new(self.known)
+                if not self.again:
+                    break
+        finally:
+            self.busy = False
+
+    async def _send_new(self, upto: int) -> None:
+        """What happened after the cursor, as this reader sees it. Live renders (`upto`: the
+        newest event known) are shared by the sockets of this process at the same point; a
+        resume renders its own."""
         if self.actor is None:
             return
         after = self.cursor
-        if event_id:
-            key = (self.room_id, after, event_id, self.reader, self.language)
+        if upto:
+            key = ("events", self.room_id, after, upto, self.reader, self.language)
             html, last = await shared(
                 key, lambda: database_sync_to_async(self._render_after)(after)
             )
         else:
             html, last = await database_sync_to_async(self._render_after)(after)
         # Events this reader may not see are passed over, never read again.
-        self.cursor = max(self.cursor, last, event_id)
+        self.cursor = max(self.cursor, last, upto)
         if html:
             await self.send(text_data=html)
 
@@ -194,11 +244,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             html = str(live.event_ops(self.actor, self.room, events, slug=self.slug))
         return html, events[-1].pk
 
-    def _render_people(self) -> str:
-        if self.actor is None:
-            return ""
+    def _render_people(self) -> tuple[str, int]:
+        assert self.actor is not None
         with translation.override(self.language):
-            return live.people_ops(self.actor, self.room, slug=self.slug)
+            return live.people_ops(self.actor, self.room, slug=self.slug), 0
 
     def _person(self) -> tuple[str, str, bool]:
         if isinstance(self.actor, Guest):
@@ -222,7 +271,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.cursor = latest_event_id(self.room)
         person, name, is_guest = self._person()
         RoomPresence.objects.update_or_create(
-            channel_name=self.channel_name,
+            channel_name=self.presence_id,
             defaults={
                 "room_id": self.room_id,
                 "person": person,
@@ -231,14 +280,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "seen_at": timezone.now(),
             },
         )
-        presence_changed(room_id=self.room_id)
 
     def _beat(self) -> bool:
         if not self._resolve():
             return False
-        RoomPresence.objects.filter(channel_name=self.channel_name).update(seen_at=timezone.now())
+        RoomPresence.objects.filter(channel_name=self.presence_id).update(seen_at=timezone.now())
         return True
 
     def _absent(self) -> None:
-        RoomPresence.objects.filter(channel_name=self.channel_name).delete()
-        presence_changed(room_id=self.room_id)
+        RoomPresence.objects.filter(channel_name=self.presence_id).delete()
