@@ -98,7 +98,7 @@ def task_context(actor: Actor, room: Room, task, *, slug: str) -> dict:
 
 
 def task_panel_ops(actor: Actor, room: Room, task_id: int, *, slug: str) -> str:
-    task = selectors.task_get(actor=actor, task_id=task_id)
+    task = selectors.task_get(actor=actor, task_id=task_id, room=room)
     if task is None or task.room_id != room.pk:
         return _op("remove", element_id=f"task-panel-{task_id}")
     html = render_to_string("rooms/_task_summary.html", task_context(actor, room, task, slug=slug))
@@ -139,7 +139,7 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
         verb = event.verb
         data = event.data or {}
         if verb.startswith("room_comment."):
-            comment = selectors.comment_get(actor=actor, comment_id=data.get("comment"))
+            comment = selectors.comment_get(actor=actor, comment_id=data.get("comment"), room=room)
             if comment is not None and comment.room_id == room.pk:
                 _give_files(actor, room, comment, slug=slug)
                 parts.append(comment_ops(actor, room, comment, slug=slug, names=names))
@@ -198,13 +198,13 @@ def attachment_ops(actor: Actor, room: Room, data: dict, *, slug: str, names) ->
     """A file came or went on a comment (the comment again, with its files) or on a task (the
     task's file list, if that panel is open)."""
     if data.get("comment"):
-        comment = selectors.comment_get(actor=actor, comment_id=data["comment"])
+        comment = selectors.comment_get(actor=actor, comment_id=data["comment"], room=room)
         if comment is None or comment.room_id != room.pk:
             return ""
         _give_files(actor, room, comment, slug=slug)
         return comment_ops(actor, room, comment, slug=slug, names=names)
     if data.get("task"):
-        task = selectors.task_get(actor=actor, task_id=data["task"])
+        task = selectors.task_get(actor=actor, task_id=data["task"], room=room)
         if task is None or task.room_id != room.pk:
             return ""
         ctx = context(actor, room, slug=slug, task=task, holder="task")

@@ -67,12 +67,15 @@ def guest_actor(*, workspace, session_id) -> Guest | None:
 
 
 def room_get(*, actor: Actor, room_id) -> Room | None:
+    """One room, if the actor sees it. For a member the rule (visibility.room_q) is asked of
+    this room's deal alone: asking which of all rooms they see, to pick one, cost a scan of
+    every deal they may see on every request and socket message."""
     try:
         pk = int(room_id)
     except (TypeError, ValueError):
         return None
-    return (
-        Room.objects.visible_to(actor)
+    room = (
+        Room.objects.filter(workspace_id=actor.workspace_id, pk=pk)
         .select_related(
             "opportunity",
             "opportunity__account",
@@ -80,9 +83,19 @@ def room_get(*, actor: Actor, room_id) -> Room | None:
             "opportunity__type",
             "opportunity__owner__user",
         )
-        .filter(pk=pk)
         .first()
     )
+    if room is None:
+        return None
+    if isinstance(actor, Member) and not actor.is_admin:
+        from dealroom.pipeline.models import Opportunity
+
+        sees_deal = Opportunity.objects.visible_to(actor).filter(pk=room.opportunity_id).exists()
+        added = RoomMember.objects.filter(
+            room=room, membership_id=actor.membership.pk, removed_at__isnull=True
+        ).exists()
+        return room if sees_deal or added else None
+    return room if Room.objects.visible_to(actor).filter(pk=pk).exists() else None
 
 
 def own_member_id(*, actor: Actor, room: Room) -> int | None:
@@ -162,12 +175,9 @@ def plan_get(*, actor: Actor, room: Room) -> Plan:
     queries whatever the size: a busy plan has hundreds of tasks (benchmarks/rooms.py), so rows
     carry only what a row shows, and assignees come as id pairs matched to the room's few
     members instead of one model instance per assignment."""
-    milestones = list(
-        Milestone.objects.visible_to(actor).filter(room=room).order_by("position", "pk")
-    )
+    milestones = list(Milestone.objects.in_room(actor, room).order_by("position", "pk"))
     tasks = list(
-        Task.objects.visible_to(actor)
-        .filter(room=room)
+        Task.objects.in_room(actor, room)
         .only(*PLAN_ROW_FIELDS)
         .annotate(
             comment_count=Count(
@@ -196,13 +206,21 @@ def plan_get(*, actor: Actor, room: Room) -> Plan:
     return Plan(ordered, timezone.now())
 
 
-def task_get(*, actor: Actor, task_id) -> Task | None:
+def _items(model, actor: Actor, room: Room | None):
+    """A room's items the reader sees: through a room already found visible when there is
+    one (querysets.RoomItemQuerySet.in_room), else by the full rule."""
+    return (
+        model.objects.in_room(actor, room) if room is not None else model.objects.visible_to(actor)
+    )
+
+
+def task_get(*, actor: Actor, task_id, room: Room | None = None) -> Task | None:
     try:
         pk = int(task_id)
     except (TypeError, ValueError):
         return None
     return (
-        Task.objects.visible_to(actor)
+        _items(Task, actor, room)
         .select_related("milestone", "room", "created_by")
         .prefetch_related("assignees")
         .filter(pk=pk)
@@ -220,18 +238,18 @@ def comment_list(
 ) -> list[Comment]:
     """A thread, oldest first on the page: the newest `limit` comments (before an id to page
     back)."""
-    qs = Comment.objects.visible_to(actor).filter(room=room, task=task).select_related("author")
+    qs = Comment.objects.in_room(actor, room).filter(task=task).select_related("author")
     if before:
         qs = qs.filter(pk__lt=before)
     return list(reversed(qs.order_by("-pk")[:limit]))
 
 
-def comment_get(*, actor: Actor, comment_id) -> Comment | None:
+def comment_get(*, actor: Actor, comment_id, room: Room | None = None) -> Comment | None:
     try:
         pk = int(comment_id)
     except (TypeError, ValueError):
         return None
-    return Comment.objects.visible_to(actor).select_related("author", "task").filter(pk=pk).first()
+    return _items(Comment, actor, room).select_related("author", "task").filter(pk=pk).first()
 
 
 def my_rooms(*, actor: Actor, limit: int = 100) -> list[Room]:
@@ -328,16 +346,28 @@ def people_get(*, actor: Actor, room: Room) -> dict:
 
 def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100):
     """The room's events the reader may see after an id, oldest first (what a page or a
-    reconnecting socket missed)."""
+    reconnecting socket missed). `room` must come from `room_get(actor=...)`: the reader sees
+    it, so of its events only the audience decides (guests: shared ones; members: those of the
+    room and those their role reads). The same answer as `ActivityEvent.visible_to`, without
+    asking again, for every kind of record, whether the room is visible: this runs for every
+    event of a busy room (benchmarks/fanout.py)."""
     from dealroom.activity import targets
+    from dealroom.activity.models import Audience
 
-    qs = (
-        ActivityEvent.objects.visible_to(actor)
-        .filter(target_type="rooms.room", target_id=room.pk, pk__gt=after)
-        .select_related("actor_user")
-        .order_by("id")
+    qs = ActivityEvent.objects.filter(
+        workspace_id=room.workspace_id, target_type="rooms.room", target_id=room.pk, pk__gt=after
     )
-    return targets.redact(actor, list(qs[:limit]))
+    if isinstance(actor, Guest):
+        qs = qs.filter(audience=Audience.SHARED)
+    elif isinstance(actor, Member) and not actor.is_admin:
+        audiences = [Audience.WORKSPACE, Audience.RECORD, Audience.SHARED]
+        if actor.is_manager:
+            audiences.append(Audience.MANAGERS)
+        qs = qs.filter(audience__in=audiences)
+    elif not isinstance(actor, Member):
+        return []
+    events = list(qs.select_related("actor_user").order_by("id")[:limit])
+    return targets.redact(actor, events)
 
 
 # -- files and engagement --------------------------------------------------------------------
@@ -346,9 +376,8 @@ def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100)
 def resource_list(*, actor: Actor, room: Room) -> list[Resource]:
     """The resources section as the reader may see it, in order (one query)."""
     return list(
-        Resource.objects.visible_to(actor)
+        Resource.objects.in_room(actor, room)
         .alive()
-        .filter(room=room)
         .select_related("file", "created_by")
         .order_by("position", "pk")
     )
@@ -376,9 +405,9 @@ def attachments_of(*, actor: Actor, room: Room, comment_ids=(), task_ids=()) -> 
     if not comment_ids and not task_ids:
         return []
     return list(
-        RoomFile.objects.visible_to(actor)
+        RoomFile.objects.in_room(actor, room)
         .alive()
-        .filter(room=room, is_resource=False)
+        .filter(is_resource=False)
         .filter(Q(comment_id__in=list(comment_ids)) | Q(task_id__in=list(task_ids)))
         .select_related("uploaded_by")
         .order_by("pk")

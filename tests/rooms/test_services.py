@@ -363,3 +363,29 @@ def test_the_deal_fields_shared_are_only_those_the_sharer_may_see(rm):
         services.room_settings_update(
             actor=rm.rep, room_id=rm.room.pk, shared_fields=["owner"], welcome=""
         )
+
+
+def test_room_events_for_a_reader_match_the_one_visibility_rule(rm):
+    """The room's own event read (used by pages and sockets) agrees with ActivityEvent
+    visibility for every kind of reader."""
+    from dealroom.activity.models import ActivityEvent
+    from dealroom.rooms import selectors
+
+    guest = rm.guest()
+    services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="shared")
+    services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="internal", internal="1")
+    services.comment_post(actor=guest, room_id=rm.room.pk, body="from the guest")
+    from dealroom.rooms.views.guards import refused_socket
+
+    refused_socket(guest, rm.room.pk, "/x/")  # a managers-only event on the room
+    for actor in (rm.rep, rm.pp.manager, rm.pp.admin, guest):
+        room = selectors.room_get(actor=actor, room_id=rm.room.pk)
+        assert room is not None
+        fast = [e.pk for e in selectors.room_events_after(actor=actor, room=room, after=0)]
+        rule = list(
+            ActivityEvent.objects.visible_to(actor)
+            .filter(target_type="rooms.room", target_id=rm.room.pk)
+            .order_by("id")
+            .values_list("pk", flat=True)
+        )
+        assert fast == rule, actor

@@ -28,12 +28,9 @@ def as_int(value) -> int:
 
 def room_for(actor: Actor, room_id) -> Room:
     """The room if the actor may see it; 404 otherwise (never 403: it does not exist for you)."""
-    room = (
-        Room.objects.visible_to(actor)
-        .select_related("opportunity", "opportunity__account", "opportunity__owner__user")
-        .filter(pk=as_int(room_id))
-        .first()
-    )
+    from ..selectors import room_get
+
+    room = room_get(actor=actor, room_id=as_int(room_id))
     if room is None:
         raise NotFound()
     return room

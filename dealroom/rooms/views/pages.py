@@ -58,7 +58,7 @@ def room_page(request, actor, room):
 
 @room_view
 def task_panel(request, actor, room, task_id: int):
-    task = selectors.task_get(actor=actor, task_id=task_id)
+    task = selectors.task_get(actor=actor, task_id=task_id, room=room)
     if task is None or task.room_id != room.pk:
         raise Http404()
     slug = request.resolver_match.kwargs["slug"]
@@ -73,7 +73,7 @@ def thread_older(request, actor, room):
     """Older comments of a thread (keyset paging: `before` = the oldest id shown)."""
     task = None
     if request.GET.get("task"):
-        task = selectors.task_get(actor=actor, task_id=request.GET["task"])
+        task = selectors.task_get(actor=actor, task_id=request.GET["task"], room=room)
         if task is None or task.room_id != room.pk:
             raise Http404()
     try:
