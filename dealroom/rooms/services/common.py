@@ -46,6 +46,14 @@ def require_participant(actor: Actor) -> None:
         raise Forbidden()
 
 
+def taking_part(actor: Actor, room_id) -> tuple[Room, RoomMember]:
+    """The room and the actor's row in it, for actions anyone in the room may take (post,
+    plan, share): 404 when they do not see it, 403 for read-only members."""
+    room = room_for(actor, room_id)
+    require_participant(actor)
+    return room, me(actor, room)
+
+
 def me(actor: Actor, room: Room) -> RoomMember:
     """The actor's row in the room. A member who may see the room joins it by taking part."""
     if isinstance(actor, Guest):

@@ -349,6 +349,12 @@ def _send_code(session: GuestSession, invitation: RoomInvitation, language: str)
     transaction.on_commit(mail)
 
 
+def _locked() -> Throttled:
+    return Throttled(
+        _("Too many wrong codes. Try again in %(minutes)s minutes.") % {"minutes": LOCK_MINUTES}
+    )
+
+
 def pending_session(session_id) -> GuestSession:
     session = (
         GuestSession.objects.filter(
@@ -383,9 +389,7 @@ def guest_code_verify(*, session_id, code: str) -> GuestSession:
     invitation = session.invitation
     guest = _guest(invitation)
     if session.locked_until and session.locked_until > now:
-        raise Throttled(
-            _("Too many wrong codes. Try again in %(minutes)s minutes.") % {"minutes": LOCK_MINUTES}
-        )
+        raise _locked()
     if invitation.revoked_at is not None or invitation.member.removed_at is not None:
         raise LinkInvalid("revoked", invitation)
     code = "".join(ch for ch in str(code or "") if ch.isdigit())
@@ -407,10 +411,7 @@ def guest_code_verify(*, session_id, code: str) -> GuestSession:
             by=invitation.member,
         )
         if session.locked_until and session.locked_until > now:
-            raise Throttled(
-                _("Too many wrong codes. Try again in %(minutes)s minutes.")
-                % {"minutes": LOCK_MINUTES}
-            )
+            raise _locked()
         raise Invalid(fields={"code": _("This code is not right. Check the latest e-mail.")})
     with transaction.atomic():
         session.verified_at = now

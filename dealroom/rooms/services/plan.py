@@ -16,7 +16,7 @@ from dealroom.core.actors import Actor, Guest
 from dealroom.core.errors import Forbidden, Invalid, NotFound
 
 from ..models import Milestone, NotifyLevel, Room, RoomMember, Task, TaskKind, TaskStatus
-from .common import as_int, me, require_participant, room_event, room_for
+from .common import as_int, me, require_participant, room_event, room_for, taking_part
 
 
 def _shared_task(task: Task) -> bool:
@@ -111,9 +111,7 @@ def _task_data(task: Task) -> dict:
 
 @transaction.atomic
 def milestone_create(*, actor: Actor, room_id, title, internal=False) -> Milestone:
-    room = room_for(actor, room_id)
-    require_participant(actor)
-    own = me(actor, room)
+    room, own = taking_part(actor, room_id)
     last = Milestone.objects.filter(room=room).aggregate(m=Max("position"))["m"]
     milestone = Milestone.objects.create(
         workspace_id=room.workspace_id,
@@ -189,9 +187,7 @@ def _merge_order(full: list, given: list, visible: set[int]) -> list:
 
 @transaction.atomic
 def milestone_reorder(*, actor: Actor, room_id, milestone_ids: list) -> None:
-    room = room_for(actor, room_id)
-    require_participant(actor)
-    own = me(actor, room)
+    room, own = taking_part(actor, room_id)
     visible = {m.pk: m for m in Milestone.objects.visible_to(actor).filter(room=room)}
     ids = [as_int(i) for i in milestone_ids]
     if sorted(ids) != sorted(visible):
@@ -259,9 +255,7 @@ def _clean_task(actor: Actor, room: Room, data: dict, task: Task | None = None) 
 
 @transaction.atomic
 def task_create(*, actor: Actor, room_id, data: dict) -> Task:
-    room = room_for(actor, room_id)
-    require_participant(actor)
-    own = me(actor, room)
+    room, own = taking_part(actor, room_id)
     values = _clean_task(actor, room, data)
     assignees = values.pop("assignees", [])
     milestone = values.get("milestone")
@@ -378,9 +372,7 @@ def task_delete(*, actor: Actor, task_id) -> None:
 def task_reorder(*, actor: Actor, room_id, milestone_id, task_ids: list) -> None:
     """Drag and drop: `task_ids` is the new order of the tasks the actor sees under a
     milestone (or none); tasks coming from elsewhere move under it."""
-    room = room_for(actor, room_id)
-    require_participant(actor)
-    own = me(actor, room)
+    room, own = taking_part(actor, room_id)
     milestone = _milestone(room, actor, milestone_id)
     ids = [as_int(i) for i in task_ids]
     moved = {t.pk: t for t in Task.objects.visible_to(actor).filter(room=room, pk__in=ids)}

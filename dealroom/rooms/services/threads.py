@@ -13,7 +13,7 @@ from dealroom.core.errors import Forbidden, Invalid, NotFound
 
 from ..formatting import mentioned_ids, plain_text
 from ..models import Comment, CommentRevision, NotifyLevel, Room, RoomMember, Task
-from .common import as_int, me, require_participant, room_event, room_for
+from .common import as_int, me, require_participant, room_event, taking_part
 from .plan import _internal_flag, _shared_task
 
 MAX_LENGTH = 10_000
@@ -59,9 +59,7 @@ def _data(comment: Comment, mentioned: list[int]) -> dict:
 
 @transaction.atomic
 def comment_post(*, actor: Actor, room_id, body, task_id=None, internal=False) -> Comment:
-    room = room_for(actor, room_id)
-    require_participant(actor)
-    own = me(actor, room)
+    room, own = taking_part(actor, room_id)
     task = None
     if task_id not in (None, ""):
         task = Task.objects.visible_to(actor).filter(room=room, pk=as_int(task_id)).first()
