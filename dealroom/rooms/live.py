@@ -11,6 +11,8 @@ never hold internal content.
 
 from __future__ import annotations
 
+import time
+
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -76,9 +78,11 @@ def comment_ops(actor: Actor, room: Room, comment, *, slug: str, names: dict[int
 
 
 def plan_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    stamp = time.time_ns()  # read now: an older rendering arriving later does not replace it
     plan = selectors.plan_get(actor=actor, room=room)
-    html = render_to_string("rooms/_plan.html", context(actor, room, slug=slug, plan=plan))
-    header = render_to_string("rooms/_progress.html", context(actor, room, slug=slug, plan=plan))
+    ctx = context(actor, room, slug=slug, plan=plan, stamp=stamp)
+    html = render_to_string("rooms/_plan.html", ctx)
+    header = render_to_string("rooms/_progress.html", ctx)
     return _op("replace", html) + _op("replace", header)
 
 
@@ -113,7 +117,13 @@ def me_op(member_id) -> str:
 def people_ops(actor: Actor, room: Room, *, slug: str) -> str:
     html = render_to_string(
         "rooms/_people.html",
-        context(actor, room, slug=slug, **selectors.people_get(actor=actor, room=room)),
+        context(
+            actor,
+            room,
+            slug=slug,
+            stamp=time.time_ns(),  # read now (see plan_ops)
+            **selectors.people_get(actor=actor, room=room),
+        ),
     )
     return _op("replace", html)
 

@@ -51,7 +51,17 @@
       } else if (kind === "replace") {
         var el = op.content.firstElementChild;
         var old = el && document.getElementById(el.id);
-        if (old) { keepOpenState(old, el); old.replaceWith(el); touched.push(el); }
+        // A section rendered earlier than the one on the page (a presence update read before
+        // an invitation committed) must not replace it.
+        var stale = old && old.dataset.stamp && el.dataset.stamp &&
+          BigInt(el.dataset.stamp) < BigInt(old.dataset.stamp);
+        if (old && !stale) {
+          keepOpenState(old, el);
+          var focus = keepTyping(old, el);
+          old.replaceWith(el);
+          touched.push(el);
+          if (focus) focus();
+        }
       } else if (kind === "upsert") {
         var item = op.content.firstElementChild;
         if (item && place(item, op.dataset.into, op.dataset.mode)) touched.push(item);
@@ -66,6 +76,38 @@
     touched.forEach(function (el) { if (window.htmx) window.htmx.process(el); });
     decorate();
     if (follow) toBottom(box);
+  }
+
+  // What someone is typing survives a re-render of the section it is in (a guest joining must
+  // not wipe a half-written invitation or task): changed fields keep their values, the focused
+  // one its focus and caret. Returns what restores the focus once the new section is in.
+  function keepTyping(oldEl, newEl) {
+    oldEl.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) {
+      if (field.type === "file" || field.type === "hidden") return;
+      var fresh = newEl.querySelector("#" + CSS.escape(field.id));
+      if (!fresh) return;
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) fresh.checked = field.checked;
+      } else if (field.tagName === "SELECT") {
+        var chosen = Array.prototype.some.call(field.options, function (o) {
+          return o.selected !== o.defaultSelected;
+        });
+        if (chosen) fresh.value = field.value;
+      } else if (field.value !== field.defaultValue) {
+        fresh.value = field.value;
+      }
+    });
+    var active = document.activeElement;
+    if (!active || !active.id || !oldEl.contains(active)) return null;
+    var start = active.selectionStart, end = active.selectionEnd;
+    return function () {
+      var again = document.getElementById(active.id);
+      if (!again) return;
+      again.focus();
+      if (start !== null && start !== undefined && again.setSelectionRange) {
+        try { again.setSelectionRange(start, end); } catch (e) { /* not a text field */ }
+      }
+    };
   }
 
   // Open menus and <details> survive a re-render of the section they are in.

@@ -4,6 +4,8 @@ older comments, the activity tab and mention suggestions. Same views for sellers
 
 from __future__ import annotations
 
+import time
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -42,6 +44,7 @@ def room_context(actor, room, own, slug: str) -> dict:
         notify_levels=NotifyLevel.choices,
         guest_rooms=selectors.my_rooms(actor=actor) if isinstance(actor, Guest) else [],
         workspace=actor.workspace,
+        stamp=time.time_ns(),
         **selectors.people_get(actor=actor, room=room),
     )
 
