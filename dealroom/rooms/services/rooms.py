@@ -84,6 +84,7 @@ def room_visit(*, actor: Actor, room_id, language: str = "") -> tuple[Room, Room
                 kind=MemberKind.MEMBER,
                 membership=actor.membership,
                 notify_level=NotifyLevel.MENTIONS,
+                read_up_to=latest_event_id(room),
             )
     else:
         own = me(actor, room)

@@ -15,7 +15,6 @@ from dealroom.workspaces.guards import member_view
 
 from .. import live, selectors, services
 from ..models import MemberKind, NotifyLevel, TaskKind, TaskStatus
-from ..services.common import latest_event_id
 from .guards import room_view
 
 
@@ -38,7 +37,7 @@ def room_context(actor, room, own, slug: str) -> dict:
         names=selectors.member_names(room=room),
         shared_values=selectors.deal_fields(actor=actor, room=room),
         events=selectors.room_activity(actor=actor, room=room, limit=20),
-        cursor=latest_event_id(room),
+        cursor=own.read_up_to,  # the visit read the room up to its newest event
         task_kinds=TaskKind.choices,
         statuses=TaskStatus.choices,
         notify_levels=NotifyLevel.choices,
@@ -53,10 +52,8 @@ def room_context(actor, room, own, slug: str) -> dict:
 @room_view
 def room_page(request, actor, room):
     room, own = services.room_visit(actor=actor, room_id=room.pk, language=request.LANGUAGE_CODE)
-    room = selectors.room_get(actor=actor, room_id=room.pk)
     ctx = room_context(actor, room, own, request.resolver_match.kwargs["slug"])
-    response = render(request, "rooms/room.html", ctx)
-    return response
+    return render(request, "rooms/room.html", ctx)
 
 
 @room_view
