@@ -40,6 +40,10 @@ def _drag(page, card, column) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + 15, steps=3)
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 30, steps=15)
+    # Linger over the target, as a hand does: SortableJS settles on the list under the pointer
+    # on its next move events, not on the release (a quick release landed one column early).
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 40, steps=5)
+    page.wait_for_timeout(150)
     page.mouse.up()
 
 
