@@ -286,12 +286,14 @@ def my_rooms(*, actor: Actor, limit: int = 100) -> list[Room]:
 
 
 def room_activity(*, actor: Actor, room: Room, before: int | None = None, limit: int = 30):
-    """The room's activity tab: its events as the actor may see them."""
-    from dealroom.activity import selectors as activity
+    """The room's activity tab, newest first (keyset-paged by id): its events as the actor
+    may see them (see `_room_events`)."""
+    from dealroom.activity import targets
 
-    return activity.event_list_for_target(
-        actor=actor, target_type="rooms.room", target_id=room.pk, before=before, limit=limit
-    )
+    qs = _room_events(actor, room)
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return targets.redact(actor, list(qs.select_related("actor_user").order_by("-id")[:limit]))
 
 
 PRESENCE_SECONDS = 90
@@ -344,30 +346,35 @@ def people_get(*, actor: Actor, room: Room) -> dict:
     return ctx
 
 
-def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100):
-    """The room's events the reader may see after an id, oldest first (what a page or a
-    reconnecting socket missed). `room` must come from `room_get(actor=...)`: the reader sees
-    it, so of its events only the audience decides (guests: shared ones; members: those of the
-    room and those their role reads). The same answer as `ActivityEvent.visible_to`, without
-    asking again, for every kind of record, whether the room is visible: this runs for every
-    event of a busy room (benchmarks/fanout.py)."""
-    from dealroom.activity import targets
+def _room_events(actor: Actor, room: Room):
+    """The events of a room the reader may see. `room` must come from `room_get(actor=...)`:
+    the reader sees it, so of its events only the audience decides (guests: shared ones;
+    members: those of the room and those their role reads). The same answer as
+    `ActivityEvent.visible_to` (tested), without asking again, for every kind of record,
+    whether the room is visible: this runs for every event of a busy room
+    (benchmarks/fanout.py) and on every room page."""
     from dealroom.activity.models import Audience
 
     qs = ActivityEvent.objects.filter(
-        workspace_id=room.workspace_id, target_type="rooms.room", target_id=room.pk, pk__gt=after
+        workspace_id=room.workspace_id, target_type="rooms.room", target_id=room.pk
     )
     if isinstance(actor, Guest):
-        qs = qs.filter(audience=Audience.SHARED)
-    elif isinstance(actor, Member) and not actor.is_admin:
+        return qs.filter(audience=Audience.SHARED)
+    if isinstance(actor, Member) and not actor.is_admin:
         audiences = [Audience.WORKSPACE, Audience.RECORD, Audience.SHARED]
         if actor.is_manager:
             audiences.append(Audience.MANAGERS)
-        qs = qs.filter(audience__in=audiences)
-    elif not isinstance(actor, Member):
-        return []
-    events = list(qs.select_related("actor_user").order_by("id")[:limit])
-    return targets.redact(actor, events)
+        return qs.filter(audience__in=audiences)
+    return qs if isinstance(actor, Member) else qs.none()
+
+
+def room_events_after(*, actor: Actor, room: Room, after: int, limit: int = 100):
+    """The room's events the reader may see after an id, oldest first (what a page or a
+    reconnecting socket missed)."""
+    from dealroom.activity import targets
+
+    qs = _room_events(actor, room).filter(pk__gt=after)
+    return targets.redact(actor, list(qs.select_related("actor_user").order_by("id")[:limit]))
 
 
 # -- files and engagement --------------------------------------------------------------------

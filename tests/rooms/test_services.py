@@ -382,6 +382,8 @@ def test_room_events_for_a_reader_match_the_one_visibility_rule(rm):
         room = selectors.room_get(actor=actor, room_id=rm.room.pk)
         assert room is not None
         fast = [e.pk for e in selectors.room_events_after(actor=actor, room=room, after=0)]
+        tab = [e.pk for e in selectors.room_activity(actor=actor, room=room, limit=1000)]
+        assert tab == list(reversed(fast)), actor
         rule = list(
             ActivityEvent.objects.visible_to(actor)
             .filter(target_type="rooms.room", target_id=rm.room.pk)
