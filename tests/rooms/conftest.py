@@ -15,8 +15,8 @@ from django.test import Client
 
 from dealroom.core.actors import Guest, Member
 from dealroom.customers import services as customer_services
-from dealroom.rooms import selectors, services
-from dealroom.rooms.models import Room, RoomSettings
+from dealroom.rooms import services
+from dealroom.rooms.models import Room, RoomMember, RoomSettings
 from tests.customers.conftest import cx  # noqa: F401  (fixtures `rm` builds on)
 from tests.pipeline.conftest import Pipeline, pp  # noqa: F401
 
@@ -57,7 +57,7 @@ class Rooms:
             workspace=self.world.a,
             contact_id=(contact or self.contact).pk,
             room_ids=frozenset(
-                selectors.RoomMember.objects.filter(
+                RoomMember.objects.filter(
                     contact=contact or self.contact, removed_at__isnull=True
                 ).values_list("room_id", flat=True)
             ),
