@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils import timezone, translation
+from django.utils import translation
 
 from dealroom.core.actors import Guest, Member
 from dealroom.realtime import publish
@@ -37,8 +37,8 @@ from dealroom.realtime.hub import hub
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
-from . import live, selectors, visibility
-from .models import Room, RoomPresence
+from . import live, selectors, services, visibility
+from .models import Room
 from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
 
@@ -249,43 +249,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             return live.people_ops(self.actor, self.room, slug=self.slug), 0
 
-    def _person(self) -> tuple[str, str, bool]:
-        if isinstance(self.actor, Guest):
-            from dealroom.customers.models import Contact
-
-            name = (
-                Contact.objects.filter(pk=self.actor.contact_id)
-                .values_list("full_name", flat=True)
-                .first()
-            )
-            return f"g{self.actor.contact_id}", name or "", True
-        assert isinstance(self.actor, Member)
-        return (
-            f"m{self.actor.membership.pk}",
-            self.actor.user.full_name or self.actor.user.email,
-            False,
-        )
-
     def _present(self) -> None:
         # Until the page says where it is (resume), only what happens from now on is sent.
         self.cursor = latest_event_id(self.room)
-        person, name, is_guest = self._person()
-        RoomPresence.objects.update_or_create(
-            channel_name=self.presence_id,
-            defaults={
-                "room_id": self.room_id,
-                "person": person,
-                "name": name,
-                "is_guest": is_guest,
-                "seen_at": timezone.now(),
-            },
-        )
+        assert self.actor is not None
+        services.room_presence_enter(actor=self.actor, room=self.room, presence_id=self.presence_id)
 
     def _beat(self) -> bool:
         if not self._resolve():
             return False
-        RoomPresence.objects.filter(channel_name=self.presence_id).update(seen_at=timezone.now())
+        services.room_presence_beat(presence_id=self.presence_id)
         return True
 
     def _absent(self) -> None:
-        RoomPresence.objects.filter(channel_name=self.presence_id).delete()
+        services.room_presence_leave(presence_id=self.presence_id)

@@ -12,7 +12,7 @@ from dealroom.core.errors import Forbidden, Invalid, NotFound
 from dealroom.pipeline.models import DealTeamMember, Opportunity, Variant
 from dealroom.workspaces.models import Membership
 
-from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomSettings
+from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomPresence, RoomSettings
 from ..selectors import SHAREABLE_FIELDS
 from .common import latest_event_id, me, require_manager, room_event, room_for
 
@@ -213,19 +213,6 @@ def room_notify_level_set(*, actor: Actor, room_id, level: str) -> RoomMember:
     return own
 
 
-def room_mark_read(*, actor: Actor, room_id, event_id: int) -> None:
-    """The live page saw event N: nothing before it is unread any more."""
-    room = room_for(actor, room_id)
-    filters = (
-        {"membership": actor.membership}
-        if isinstance(actor, Member)
-        else {"contact_id": getattr(actor, "contact_id", 0), "kind": MemberKind.GUEST}
-    )
-    RoomMember.objects.filter(room=room, read_up_to__lt=event_id, **filters).update(
-        read_up_to=event_id, last_seen_at=timezone.now()
-    )
-
-
 LIMITS = {"invite_days": (1, 365), "max_file_mb": (1, 500)}
 
 
@@ -271,3 +258,43 @@ def room_workspace_settings_update(
         audience=Audience.ADMINS,
     )
     return settings
+
+
+# -- presence: who has the room open now ------------------------------------------------------
+
+
+def room_presence_enter(*, actor: Actor, room: Room, presence_id: str) -> None:
+    """A room page's socket opened (consumers.py): the reader is in the room now. `room` was
+    found visible to the actor by the socket."""
+    if isinstance(actor, Guest):
+        from dealroom.customers.models import Contact
+
+        person, is_guest = f"g{actor.contact_id}", True
+        name = (
+            Contact.objects.filter(pk=actor.contact_id).values_list("full_name", flat=True).first()
+            or ""
+        )
+    elif isinstance(actor, Member):
+        person, is_guest = f"m{actor.membership.pk}", False
+        name = actor.user.full_name or actor.user.email
+    else:
+        return
+    RoomPresence.objects.update_or_create(
+        channel_name=presence_id,
+        defaults={
+            "room_id": room.pk,
+            "person": person,
+            "name": name,
+            "is_guest": is_guest,
+            "seen_at": timezone.now(),
+        },
+    )
+
+
+def room_presence_beat(*, presence_id: str) -> None:
+    """The page is still open (its heartbeat)."""
+    RoomPresence.objects.filter(channel_name=presence_id).update(seen_at=timezone.now())
+
+
+def room_presence_leave(*, presence_id: str) -> None:
+    RoomPresence.objects.filter(channel_name=presence_id).delete()
