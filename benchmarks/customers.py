@@ -371,7 +371,14 @@ def build_contacts(start: int, stop: int) -> tuple[list, list, list]:
                     continue  # a second account for 8% of the linked contacts
                 roles = HOUSEHOLD_ROLES if account_kind(acct) == "household" else COMPANY_ROLES
                 links.append(
-                    (CTX["workspace_id"], acct, i, rng.choice(roles), _db_datetime(created))
+                    (
+                        CTX["workspace_id"],
+                        acct,
+                        i,
+                        rng.choice(roles),
+                        _db_datetime(created),
+                        account_owner(acct),
+                    )
                 )
         terms.extend(
             (t.workspace_id, t.object_type, t.object_id, t.field, t.token)
@@ -587,7 +594,14 @@ def seed_records(world: World, args, vendor: str) -> dict[str, float]:
         "account": [f.column for f in CTX["fields"]["account"]],
         "contact": [f.column for f in CTX["fields"]["contact"]],
     }
-    link_cols = ["workspace_id", "account_id", "contact_id", "role", "created_at"]
+    link_cols = [
+        "workspace_id",
+        "account_id",
+        "contact_id",
+        "role",
+        "created_at",
+        "account_owner_id",
+    ]
     term_cols = ["workspace_id", "object_type", "object_id", "field", "token"]
 
     # Indexes are cheaper to build once after the load than to keep up row by row: every

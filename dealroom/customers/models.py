@@ -178,13 +178,35 @@ class AccountContact(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="links")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     role = models.CharField(_("role"), max_length=30, choices=ContactRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A copy of the account's owner, kept by the services that link contacts and change an
+    # account's owner. A rep sees the contacts of the accounts they (or their team) own: with
+    # the owner on the link that is one range of an index, instead of one index probe per
+    # owned account (a rep's 2,500 accounts: 8,500 page reads, ~20 ms a list statement).
+    account_owner = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["account", "contact"], name="account_contact_unique")
+        ]
+        indexes = [
+            models.Index(fields=["account_owner", "contact"], name="link_account_owner_contact"),
+            # A contact's links with what decides their visibility, read from the index alone
+            # (a search checks thousands of candidate contacts this way).
+            models.Index(
+                fields=["contact", "account_owner", "account"], name="link_contact_owner_account"
+            ),
         ]
 
 

@@ -151,38 +151,51 @@ def _contact_listing_q(actor: Member, scope: Scope) -> Q:
     rows (a detail page, search hits), where building the whole set would be the waste.
     The two databases want the set written differently (benchmarks/customers.py)."""
     shared = collaborating(actor, ObjectType.CONTACT)
+    linked = _linked_contact_ids(actor, scope)
     if connection.vendor == "postgresql":
         # Owned contacts by their column, the rest as one set: the OR keeps PostgreSQL from
         # turning the set into a join it misjudges, so it walks the sort index and probes the
-        # (hashed) set; the accounts as a UNION of index lookups, or it guesses half the
-        # table and hashes every account-contact link. Even then it hashed all 194k links for
-        # a rep's 2,500 accounts (a seq scan costs less than 2,500 probes in its model);
-        # `InArray` has it read those accounts' links from the index instead (30 → 10 ms).
-        # SQLite is 1.6-2.6× slower this way.
-        linked = AccountContact.objects.filter(
-            InArray(F("account_id"), _visible_account_ids(actor, scope))
-        )
-        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=shared.union(linked.values("contact_id")))
+        # (hashed) set. SQLite is 1.6-2.6× slower this way.
+        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=shared.union(*linked))
     owned = Contact.objects.filter(workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids)
-    linked = AccountContact.objects.filter(account_id__in=_visible_account_ids(actor, scope))
-    return Q(pk__in=owned.values("pk").union(shared, linked.values("contact_id")))
+    return Q(pk__in=owned.values("pk").union(shared, *linked))
+
+
+def _linked_contact_ids(actor: Member, scope: Scope) -> list:
+    """Contacts on a visible account, as sets of ids: on accounts the actor's team owns (one
+    index range over the links' copy of the account owner), and on accounts seen through a
+    collaboration or territory. `InArray` has PostgreSQL read those few accounts' links from
+    the index rather than hash all of them (a seq scan costs less than the probes in its
+    model; 30 → 10 ms)."""
+    owned = AccountContact.objects.filter(account_owner_id__in=scope.owner_ids)
+    first, *rest = _accounts_beyond_owner(actor, scope)
+    via = AccountContact.objects.filter(InArray(F("account_id"), first.union(*rest)))
+    return [owned.values("contact_id"), via.values("contact_id")]
+
+
+def _accounts_beyond_owner(actor: Member, scope: Scope) -> list:
+    """Sets of ids of the accounts the actor sees other than by owner: collaborations, each
+    territory rule."""
+    accounts = Account.objects.filter(workspace_id=actor.workspace_id)
+    parts = [collaborating(actor, ObjectType.ACCOUNT)]
+    for field, values in scope.territories:
+        parts.append(accounts.filter(**{f"{field}__in": values}).values("pk"))
+    return parts
 
 
 def _visible_account_ids(actor: Member, scope: Scope):
     """The accounts the actor sees, as a UNION of index lookups (owner, collaborations, each
     territory rule): a rep's few thousand accounts without reading the other 50k."""
-    accounts = Account.objects.filter(workspace_id=actor.workspace_id)
-    parts = [collaborating(actor, ObjectType.ACCOUNT)]
-    for field, values in scope.territories:
-        parts.append(accounts.filter(**{f"{field}__in": values}).values("pk"))
-    return accounts.filter(owner_id__in=scope.owner_ids).values("pk").union(*parts)
+    owned = Account.objects.filter(workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids)
+    return owned.values("pk").union(*_accounts_beyond_owner(actor, scope))
 
 
 def _via_account(scope: Scope, actor: Member) -> Q:
     """The account rules above, seen from an AccountContact row. Written as a correlated
-    EXISTS on the link's account rather than "id IN (visible accounts)": both databases then
-    probe a few links per contact instead of hashing every link (benchmarks/customers.py)."""
-    via = Q(account__owner_id__in=scope.owner_ids) | Q(
+    EXISTS on the link rather than "id IN (visible accounts)": both databases then probe a
+    few links per contact instead of hashing every link (benchmarks/customers.py). The
+    owner is the link's copy, so most contacts are decided without reading the account."""
+    via = Q(account_owner_id__in=scope.owner_ids) | Q(
         account_id__in=collaborating(actor, ObjectType.ACCOUNT)
     )
     for field, values in scope.territories:

@@ -15,7 +15,7 @@ from dealroom.activity.models import ActivityEvent
 from dealroom.activity.selectors import event_list, event_list_for_target
 from dealroom.core.actors import Member, System
 from dealroom.core.errors import Forbidden, Invalid, NotFound
-from dealroom.customers import services, visibility
+from dealroom.customers import search, services, visibility
 from dealroom.customers.fields import fields_for
 from dealroom.customers.models import Account, Contact, Lead
 from dealroom.customers.services.records import record_get_for_write
@@ -204,6 +204,25 @@ def test_contacts_are_seen_through_a_visible_account(cx):
     )
     # seen by whoever sees the account; edited only by whoever may edit the contact
     assert matrix(cx, contact) == expect(admin="se", manager="s-", rep="s-")
+
+
+def test_contacts_follow_their_account_to_its_new_owner(cx):
+    """Links keep a copy of the account's owner (contact lists read it); changing the
+    account's owner must move its contacts along, in lists, record checks and search."""
+    admin = cx.actor("admin")
+    account = cx.account(cx.actor("rep"), name="Moving account")
+    contact = cx.contact(admin, full_name="Linked person")
+    services.account_contact_link(
+        actor=admin, account_id=account.pk, contact_id=contact.pk, role="user"
+    )
+    assert matrix(cx, contact) == expect(admin="se", manager="s-", rep="s-")
+    services.record_owner_change(
+        actor=admin, object_type="account", record_id=account.pk, owner_id=cx.other_rep.pk
+    )
+    assert matrix(cx, contact) == expect(admin="se", other="s-")
+    found = search.search(actor=fresh(cx.other), query="Linked person")
+    assert [c.pk for c in found["contact"]] == [contact.pk]
+    assert search.search(actor=fresh(cx.actor("rep")), query="Linked person")["contact"] == []
 
 
 def test_contacts_are_seen_through_an_account_one_collaborates_on(cx):

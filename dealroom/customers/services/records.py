@@ -298,6 +298,8 @@ def record_owner_change(*, actor: Actor, object_type: str, record_id, owner_id):
     old_user = old.user_id if old else None
     record.owner = owner
     _save_versioned(actor, object_type, record, record.version, ["owner"])
+    if object_type == ObjectType.ACCOUNT:  # the links' copy, which contact visibility reads
+        AccountContact.objects.filter(account_id=record.pk).update(account_owner=owner)
     _event(
         actor,
         object_type,
@@ -398,7 +400,11 @@ def account_contact_link(*, actor: Actor, account_id, contact_id, role: str) -> 
     link, created = AccountContact.objects.update_or_create(
         account=account,
         contact=contact,
-        defaults={"role": role, "workspace_id": actor.workspace_id},
+        defaults={
+            "role": role,
+            "workspace_id": actor.workspace_id,
+            "account_owner_id": account.owner_id,
+        },
     )
     _event(
         actor,
