@@ -41,6 +41,8 @@ def test_list_create_detail_edit(cx, rep_client, object_type):
     assert "王小明" in r.content.decode()
     r = rep_client.get(url(f"{object_type}_list"))
     assert r.status_code == 200 and "王小明" in r.content.decode()
+    # the "updated" column is a moment: a <time> with the machine-readable value
+    assert '<time datetime="' in r.content.decode()
     r = rep_client.get(url(f"{object_type}_edit", record.pk))
     assert r.status_code == 200
     data = {name_field: "王小明 Wong", "version": record.version}
