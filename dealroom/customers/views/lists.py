@@ -59,8 +59,7 @@ def record_list(request, actor, object_type: str, pool: bool = False):
     # Each cell says whether it is a moment (shown as <time>): asking the value in the
     # template (`cell.isoformat`) failed a lookup per text cell, a fifth of the table's time.
     rows = [
-        (r, [(_cell(actor, f, r, names), f.kind == "datetime") for f in columns])
-        for r in page.rows
+        (r, [(_cell(actor, f, r, names), f.kind == "datetime") for f in columns]) for r in page.rows
     ]
     context = {
         "object_type": object_type,
