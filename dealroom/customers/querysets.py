@@ -20,8 +20,8 @@ class RecordQuerySet(models.QuerySet):
     object_type = ""
 
     def visible_to(self, actor: Actor, *, listing: bool = False):
-        """Records the actor sees. `listing=True` for whole list pages (same records, a query
-        shape that suits walking a sort index: see `visibility.record_q`)."""
+        """Records the actor sees. `listing=True` for list pages and searches, which test many
+        rows (same records, built as sets of ids once: see `visibility.record_q`)."""
         from . import visibility
 
         if isinstance(actor, System):

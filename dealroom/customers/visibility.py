@@ -116,8 +116,9 @@ def collaborating(actor: Member, object_type: str, levels: Iterable[str] | None 
 def record_q(actor: Member, object_type: str, *, listing: bool = False) -> Q:
     """The filter for records of `object_type` the actor sees (when not seeing all).
 
-    `listing` asks for the shape that suits a whole list page rather than a few given rows;
-    it differs for contacts (see `_contact_listing_q`) and, on SQLite, for accounts."""
+    `listing` asks for the shape that suits many rows (a list page walking its sort index, a
+    search's thousands of candidates) rather than a few given ones; it differs for contacts
+    (see `_contact_listing_q`) and, on SQLite, for accounts."""
     scope = scope_for(actor)
     if listing and object_type == ObjectType.CONTACT:
         return _contact_listing_q(actor, scope)

@@ -47,8 +47,8 @@ def test_text_filter_on_accounts(cx):
 
 
 def test_list_and_search_agree_with_record_visibility_for_contacts_of_visible_accounts(cx):
-    """A contact reached only through an account the rep owns: the list's UNION shape (index
-    lookups of the account's links) and search's per-row shape both find it."""
+    """A contact reached only through an account the rep owns: the list's and search's set
+    shape (index lookups of the account's links) and a record check's per-row shape agree."""
     rep, other = cx.actor("rep"), cx.other
     account = cx.account(rep, name="华信贸易有限公司")
     linked = cx.contact(other, full_name="王伟")
@@ -71,3 +71,16 @@ def test_search_index_has_its_covering_prefix_index(db):
         "object_type",
         "token",
     ]
+
+
+@pytest.mark.parametrize("read_up_to", [0, 100])
+def test_search_finds_the_same_with_its_ids_read_first_or_joined(cx, monkeypatch, read_up_to):
+    """On PostgreSQL search reads the matching ids first, up to a limit, and past it joins
+    them in the database: both give the same records (elsewhere both are the join)."""
+    monkeypatch.setattr(search, "READ_IDS_UP_TO", read_up_to)
+    rep, other = cx.actor("rep"), cx.other
+    for name in ("王伟", "王芳", "王磊"):
+        cx.contact(rep, full_name=name)
+    cx.contact(other, full_name="王强")  # not the rep's
+    found = search.search(actor=cx.actor("rep"), query="王")["contact"]
+    assert {c.full_name for c in found} == {"王伟", "王芳", "王磊"}
