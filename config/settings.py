@@ -92,12 +92,16 @@ TEMPLATES = [
     }
 ]
 
+# Opening a connection costs ~10 ms on PostgreSQL and ~4 ms on SQLite (it reads the schema),
+# more than most statements a room socket runs (benchmarks/fanout.py). Under ASGI every
+# request runs on a thread of its own, so PostgreSQL takes connections from a pool; room
+# sockets run their database work on one long-lived thread, which keeps its SQLite connection.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'dealroom.sqlite3'}", conn_max_age=0
-    )
+    "default": dj_database_url.config(default=f"sqlite:///{DATA_DIR / 'dealroom.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # WAL lets the web process and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -105,9 +109,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation of list queries with big cost estimates took 300 ms for a 4 ms query
-    # (benchmarks/customers.py); page queries are short, so it never pays off here.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django refuses both)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "pool": {"min_size": 2, "max_size": 20, "timeout": 10},
+            # JIT compilation of list queries with big cost estimates took 300 ms for a 4 ms
+            # query (benchmarks/customers.py); page queries are short, so it never pays off.
+            "options": "-c jit=off",
+        }
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Keys and pub/sub channels of one installation (and of one parallel test worker: workers share
