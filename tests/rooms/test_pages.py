@@ -307,3 +307,42 @@ def test_sharing_deal_fields_updates_the_header_for_guests(rm):
     events = selectors.room_events_after(actor=guest, room=room, after=0)
     html = str(live.event_ops(guest, room, events, slug="alpha"))
     assert 'id="room-header"' in html and "1,000.00" in html and "Hi 你好" in html
+
+
+def test_plan_rows_show_each_state_escaped(rm, guest_client):
+    """Task rows are put together in Python (templatetags/rooms.py: task_rows): what they say
+    is escaped like template output, and the states show as the page's styles and script
+    expect."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = services.task_create(
+        actor=rm.rep,
+        room_id=rm.room.pk,
+        data={"title": "<script>alert(1)</script> 报价", "due_at": ""},
+    )
+    late = services.task_update(
+        actor=rm.rep,
+        task_id=late.pk,
+        data={"due_at": (timezone.localtime() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")},
+    )
+    stuck = services.task_create(actor=rm.rep, room_id=rm.room.pk, data={"title": "Legal"})
+    services.task_status_set(
+        actor=rm.rep, task_id=stuck.pk, status="blocked", reason='Waiting on "<b>legal</b>"'
+    )
+    services.task_create(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Deal desk", "internal": "1"}
+    )
+    html = Client()
+    html.force_login(rm.pp.world.user("alpha", "rep"))
+    page = html.get(rm.base("w")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 报价" in page
+    assert f'id="task-{late.pk}"' in page and "is-overdue" in page
+    assert 'title="Waiting on &quot;&lt;b&gt;legal&lt;/b&gt;&quot;"' in page
+    assert "status-blocked" in page and "is-internal" in page
+    assert f'hx-post="{rm.base("w")}tasks/{stuck.pk}/status/"' in page
+    # a guest sees the shared rows, with no internal one
+    guest_page = guest_client().get(rm.base("g")).content.decode()
+    assert "Legal" in guest_page and "Deal desk" not in guest_page
