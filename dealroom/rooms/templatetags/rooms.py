@@ -1,6 +1,7 @@
+import html
+
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -44,116 +45,87 @@ def presence_key(member) -> str:
 def task_rows(context, tasks) -> SafeString:
     """The plan's rows for `tasks`. A busy plan has hundreds: through a template each row cost
     ~0.4 ms, most of the room page with 300 tasks (benchmarks/rooms.py), so rows are put
-    together here, every value escaped by format_html as the template would."""
+    together here. Every value goes through `esc`, the stdlib escaping Django's own `escape`
+    wraps (its lazy-string checks were most of format_html's cost at this scale)."""
     labels = {
-        "drag": gettext("Drag to reorder"),
-        "done": gettext("Mark as done"),
-        "undone": gettext("Mark as not done"),
-        "blocked": gettext("Blocked"),
-        "internal": gettext("Internal"),
-        "overdue": gettext("overdue"),
+        "drag": esc(gettext("Drag to reorder")),
+        "done": esc(gettext("Mark as done")),
+        "undone": esc(gettext("Mark as not done")),
+        "blocked": esc(gettext("Blocked")),
+        "internal": esc(gettext("Internal")),
+        "overdue": esc(gettext("overdue")),
     }
-    base, take_part = context["base"], bool(context.get("can_take_part"))
-    return mark_safe("".join(_task_row(t, base, take_part, labels) for t in tasks))  # noqa: S308
+    base, take_part = esc(context["base"]), bool(context.get("can_take_part"))
+    now = timezone.now()
+    rows = "".join(_task_row(t, base, take_part, labels, now) for t in tasks)
+    return mark_safe(rows)  # noqa: S308 - every value in it went through esc()
 
 
-def _task_row(task, base: str, take_part: bool, labels: dict) -> str:
-    late, done = overdue(task), task.is_done
-    classes = f"task-row status-{task.status}"
-    classes += (" is-internal" if task.internal else "") + (" is-overdue" if late else "")
-    box = format_html(
-        '<i class="ti {}" aria-hidden="true"></i>',
-        "ti-square-check-filled text-green" if done else "ti-square",
+def esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _task_row(task, base: str, take_part: bool, labels: dict, now) -> str:
+    done = task.is_done
+    late = bool(task.due_at and task.status != "done" and task.due_at < now)
+    pk = int(task.pk)
+    box = (
+        '<i class="ti ti-square-check-filled text-green" aria-hidden="true"></i>'
+        if done
+        else '<i class="ti ti-square" aria-hidden="true"></i>'
     )
     if take_part:
-        check = format_html(
-            '<span class="drag-handle task-handle" title="{}"><i class="ti ti-grip-vertical"'
-            ' aria-hidden="true"></i></span>\n  <button class="task-check" type="button"'
-            ' hx-post="{}tasks/{}/status/" hx-vals=\'{{"status": "{}"}}\' hx-swap="none"'
-            ' aria-label="{}" data-testid="task-check">{}</button>',
-            labels["drag"],
-            base,
-            task.pk,
-            "open" if done else "done",
-            labels["undone"] if done else labels["done"],
-            box,
+        check = (
+            f'<span class="drag-handle task-handle" title="{labels["drag"]}">'
+            '<i class="ti ti-grip-vertical" aria-hidden="true"></i></span>\n'
+            f'  <button class="task-check" type="button" hx-post="{base}tasks/{pk}/status/"'
+            f' hx-vals=\'{{"status": "{"open" if done else "done"}"}}\' hx-swap="none"'
+            f' aria-label="{labels["undone"] if done else labels["done"]}"'
+            f' data-testid="task-check">{box}</button>'
         )
     else:
         check = box
     meeting = task.kind == "meeting"
-    icon = (
-        mark_safe('<i class="ti ti-calendar-event me-1" aria-hidden="true"></i>') if meeting else ""
-    )
-    meta = []
+    meta = ""
     if task.status == "blocked":
-        meta.append(
-            format_html(
-                '<span class="badge bg-red-lt" title="{}">{}</span>',
-                task.blocked_reason,
-                labels["blocked"],
-            )
+        meta += (
+            f'<span class="badge bg-red-lt" title="{esc(task.blocked_reason)}">'
+            f"{labels['blocked']}</span>"
         )
     if task.internal:
-        meta.append(
-            format_html(
-                '<span class="badge bg-yellow-lt"><i class="ti ti-lock me-1"'
-                ' aria-hidden="true"></i>{}</span>',
-                labels["internal"],
-            )
+        meta += (
+            '<span class="badge bg-yellow-lt"><i class="ti ti-lock me-1" aria-hidden="true">'
+            f"</i>{labels['internal']}</span>"
         )
     if meeting and task.starts_at:
-        meta.append(
-            format_html('<span class="text-secondary">{}</span>', _when(task.starts_at, True))
-        )
+        meta += f'<span class="text-secondary">{esc(_when(task.starts_at, True))}</span>'
     elif task.due_at:
-        late_note = (
-            format_html(' <span class="visually-hidden">{}</span>', labels["overdue"])
-            if late
-            else ""
-        )
-        meta.append(
-            format_html(
-                '<span class="task-due"><i class="ti ti-clock" aria-hidden="true"></i> {}{}</span>',
-                _when(task.due_at, False),
-                late_note,
-            )
+        note = f' <span class="visually-hidden">{labels["overdue"]}</span>' if late else ""
+        meta += (
+            '<span class="task-due"><i class="ti ti-clock" aria-hidden="true"></i>'
+            f" {esc(_when(task.due_at, False))}{note}</span>"
         )
     if task.comment_count:
-        meta.append(
-            format_html(
-                '<span class="text-secondary"><i class="ti ti-message" aria-hidden="true"></i>'
-                " {}</span>",
-                task.comment_count,
-            )
+        meta += (
+            '<span class="text-secondary"><i class="ti ti-message" aria-hidden="true"></i>'
+            f" {int(task.comment_count)}</span>"
         )
-    people = format_html_join(
-        "",
-        '<span class="avatar avatar-xs {}" title="{}">{}</span>',
-        (
-            ("bg-orange-lt" if a.is_guest else "bg-blue-lt", a.name, initials(a.name))
-            for a in task.people
-        ),
+    people = "".join(
+        f'<span class="avatar avatar-xs {"bg-orange-lt" if a.is_guest else "bg-blue-lt"}"'
+        f' title="{esc(a.name)}">{esc(initials(a.name))}</span>'
+        for a in task.people
     )
-    return format_html(
-        '<li class="{}" id="task-{}" data-task="{}" data-testid="task">\n  {}\n'
+    classes = f"task-row status-{esc(task.status)}"
+    classes += (" is-internal" if task.internal else "") + (" is-overdue" if late else "")
+    icon = '<i class="ti ti-calendar-event me-1" aria-hidden="true"></i>' if meeting else ""
+    return (
+        f'<li class="{classes}" id="task-{pk}" data-task="{pk}" data-testid="task">\n  {check}\n'
         '  <div class="task-main min-w-0">\n'
-        '    <a class="task-title text-break" href="{}tasks/{}/" hx-get="{}tasks/{}/"'
-        ' hx-target="#task-panel-host" data-bs-toggle="offcanvas"'
-        ' data-bs-target="#task-offcanvas" data-testid="task-title">{}{}</a>\n'
-        '    <div class="task-meta small">{}</div>\n  </div>\n'
-        '  <div class="avatar-list avatar-list-stacked ms-auto">{}</div>\n</li>',
-        classes,
-        task.pk,
-        task.pk,
-        check,
-        base,
-        task.pk,
-        base,
-        task.pk,
-        icon,
-        task.title,
-        mark_safe("".join(meta)),  # noqa: S308 - each part made by format_html above
-        people,
+        f'    <a class="task-title text-break" href="{base}tasks/{pk}/"'
+        f' hx-get="{base}tasks/{pk}/" hx-target="#task-panel-host" data-bs-toggle="offcanvas"'
+        f' data-bs-target="#task-offcanvas" data-testid="task-title">{icon}{esc(task.title)}</a>\n'
+        f'    <div class="task-meta small">{meta}</div>\n  </div>\n'
+        f'  <div class="avatar-list avatar-list-stacked ms-auto">{people}</div>\n</li>'
     )
 
 
