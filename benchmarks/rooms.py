@@ -40,6 +40,7 @@ PAGE_TARGET_MS = 300.0
 def seed(args) -> dict[str, Any]:
     """The room, its people and its plan; returns what the measurements need."""
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
     from django.utils import timezone
 
     from dealroom.activity.models import ActivityEvent, Audience
@@ -149,6 +150,9 @@ def seed(args) -> dict[str, Any]:
     session = SessionStore()
     session["guest_sessions"] = {str(ws.pk): guests[0][1].pk}
     session.create()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # what autovacuum does shortly after a load
     return {
         "slug": ws.slug,
         "room": room,
