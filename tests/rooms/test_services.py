@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent, Notification
@@ -391,3 +393,19 @@ def test_room_events_for_a_reader_match_the_one_visibility_rule(rm):
             .values_list("pk", flat=True)
         )
         assert fast == rule, actor
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite writes one transaction at a time"
+)
+def test_room_events_take_the_room_row_before_their_id(rm):
+    """Sockets read a room's events after the last id they have: ids must come in commit
+    order, so a room event holds the room's row from before its insert to the commit."""
+    with CaptureQueriesContext(connection) as queries:
+        services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="In order")
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, s in enumerate(sql) if s.endswith("FOR UPDATE") and '"rooms_room"' in s)
+    insert = next(
+        i for i, s in enumerate(sql) if s.startswith('INSERT INTO "activity_activityevent"')
+    )
+    assert lock < insert

@@ -96,6 +96,11 @@ def room_event(
     """Room events target the room. Shared ones reach the room's guests too; internal ones only
     members who may see the room. Guests have no user: their name travels in the data."""
     payload = {"room_id": room.pk, "deal": room.opportunity.name, **(data or {})}
+    # The room's events get their ids in the order they commit: sockets read "events after
+    # the last one I have", so an event numbered lower but committed later (two posts at
+    # once on PostgreSQL) would be passed over for good. Holding the room's row from here to
+    # the commit makes a second writer wait (SQLite writes one at a time anyway).
+    Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
     if by is not None:
         payload["by_member"] = by.pk
         if by.is_guest:
