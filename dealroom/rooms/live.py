@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -61,6 +62,10 @@ def context(actor: Actor, room: Room, **extra) -> dict:
         "side": "g" if isinstance(actor, Guest) else "w",
         **extra,
     }
+    if "slug" in extra:
+        # The room's own URL; rows and comments append to it ("tasks/7/", "comments/9/edit/")
+        # rather than reversing a URL each (hundreds per page).
+        ctx["base"] = reverse("room_page", args=[ctx["side"], extra["slug"], room.pk])
     # Resources, engagement and attachments, read lazily for this reader (selectors.RoomFiles);
     # a thread being rendered gets its comments' attachments now, in one query.
     ctx["files"] = selectors.RoomFiles(actor, room, ctx)

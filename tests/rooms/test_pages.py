@@ -346,3 +346,19 @@ def test_plan_rows_show_each_state_escaped(rm, guest_client):
     # a guest sees the shared rows, with no internal one
     guest_page = guest_client().get(rm.base("g")).content.decode()
     assert "Legal" in guest_page and "Deal desk" not in guest_page
+
+
+def test_a_comments_edit_form_posts_to_its_own_url(rm):
+    """Comment forms build their URLs on the room's (`base`), not one reverse per comment:
+    the form found on the page must edit that comment."""
+    import re
+
+    comment = services.comment_post(actor=rm.rep, room_id=rm.room.pk, body="First draft")
+    seller = Client()
+    seller.force_login(rm.pp.world.user("alpha", "rep"))
+    page = seller.get(rm.base("w")).content.decode()
+    url = re.search(rf'hx-post="([^"]*comments/{comment.pk}/edit/)"', page).group(1)
+    assert url == f"{rm.base('w')}comments/{comment.pk}/edit/"
+    assert seller.post(url, {"body": "Second draft"}, HTTP_HX_REQUEST="true").status_code == 200
+    comment.refresh_from_db()
+    assert comment.body == "Second draft"
