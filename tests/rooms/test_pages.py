@@ -357,7 +357,9 @@ def test_a_comments_edit_form_posts_to_its_own_url(rm):
     seller = Client()
     seller.force_login(rm.pp.world.user("alpha", "rep"))
     page = seller.get(rm.base("w")).content.decode()
-    url = re.search(rf'hx-post="([^"]*comments/{comment.pk}/edit/)"', page).group(1)
+    found = re.search(rf'hx-post="([^"]*comments/{comment.pk}/edit/)"', page)
+    assert found is not None
+    url = found.group(1)
     assert url == f"{rm.base('w')}comments/{comment.pk}/edit/"
     assert seller.post(url, {"body": "Second draft"}, HTTP_HX_REQUEST="true").status_code == 200
     comment.refresh_from_db()
