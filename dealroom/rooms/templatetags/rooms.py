@@ -17,8 +17,8 @@ def comment_html(comment, names=None):
 
 
 @register.filter
-def overdue(task) -> bool:
-    return bool(task.due_at and task.status != "done" and task.due_at < timezone.now())
+def overdue(task, now=None) -> bool:
+    return bool(task.due_at and task.status != "done" and task.due_at < (now or timezone.now()))
 
 
 @register.filter
@@ -70,7 +70,7 @@ def esc(value) -> str:
 
 def _task_row(task, base: str, take_part: bool, labels: dict, now) -> str:
     done = task.is_done
-    late = bool(task.due_at and task.status != "done" and task.due_at < now)
+    late = overdue(task, now)
     pk = int(task.pk)
     box = (
         '<i class="ti ti-square-check-filled text-green" aria-hidden="true"></i>'
