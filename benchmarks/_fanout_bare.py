@@ -2,7 +2,8 @@
 
 Every socket goes into one set; one Redis subscription per process; each published message is
 handed to every socket with `websockets.broadcast` (no per-socket task, no rendering). The
-lower bound of what any Python fan-out over these two processes can cost.
+lower bound of what any Python fan-out over these two processes can cost. No permessage-deflate,
+as `dealroom serve` runs.
 
     .venv/bin/python benchmarks/_fanout_bare.py --port 8201 --redis redis://127.0.0.1:6379/0 \\
         --channel bench123:bare
@@ -40,7 +41,7 @@ async def relay(url: str, channel: str) -> None:
 
 async def main(port: int, url: str, channel: str) -> None:
     origins = [Origin(f"http://127.0.0.1:{port}")]  # the same Origin check the others make
-    async with serve(handler, "127.0.0.1", port, origins=origins):
+    async with serve(handler, "127.0.0.1", port, origins=origins, compression=None):
         await relay(url, channel)
 
 

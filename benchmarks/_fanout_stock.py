@@ -1,13 +1,14 @@
 """Baseline 1 of benchmarks/fanout.py: stock Channels fan-out through channels_redis.
 
-A tiny ASGI app, served by uvicorn the way `dealroom serve` serves Dealroom: every socket's
-consumer joins one group, and each group message's text is sent to its socket as it is. The
-benchmark calls `group_send` on a RedisChannelLayer with the same prefix, so a message costs
-what it costs under stock Channels: one channel-layer entry per process the group spans, read
-by that process's layer and queued to each of its consumers.
+A tiny ASGI app, served by uvicorn the way `dealroom serve` serves Dealroom (no
+permessage-deflate): every socket's consumer joins one group, and each group message's text is
+sent to its socket as it is. The benchmark calls `group_send` on a RedisChannelLayer with the
+same prefix, so a message costs what it costs under stock Channels: one channel-layer entry per
+process the group spans, read by that process's layer and queued to each of its consumers.
 
     FANOUT_REDIS_URL=redis://127.0.0.1:6379/0 FANOUT_PREFIX=bench123stock \\
-        .venv/bin/uvicorn _fanout_stock:application --app-dir benchmarks --port 8101
+        .venv/bin/uvicorn _fanout_stock:application --app-dir benchmarks --port 8101 \\
+        --ws-per-message-deflate false
 
 Not a Dealroom module: it configures a minimal Django of its own (no database, no apps)."""
 

@@ -19,10 +19,12 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
                     fed by one Redis PUBLISH per message.
 
 The baselines send the text of a message Dealroom delivered in the same run (its comment id
-swapped), so every system moves the same bytes. Each system is warmed up first (a few sockets
-and messages per process), so the RSS measured before the clients connect holds its one-time
-costs; after connecting, the script waits until the servers are quiet (Dealroom's sockets
-announce presence to each other: the time and the messages it took are printed). Each system
+swapped), so every system moves the same bytes; all three servers run without permessage-deflate
+(as `dealroom serve` does), while the clients offer it, as browsers do. Each system is warmed
+up first (a few sockets and messages per process), so the RSS measured before the clients
+connect holds its one-time costs; after connecting, the script waits until the servers are
+quiet (Dealroom's sockets announce presence to each other: the time and the messages it took
+are printed). Each system
 then gets 10 posts/s and 50 posts/s for --seconds each, and a saturation phase (posters send
 as fast as they are answered, with at most --window messages not yet held by every client);
 latency runs from the send call returning (POST answered, group_send or PUBLISH returned) to
@@ -34,11 +36,6 @@ Figures are printed, never asserted.
     .venv/bin/python benchmarks/fanout.py                          # 500 clients, SQLite
     .venv/bin/python benchmarks/fanout.py --postgres               # dealroom_bench_<pid>
     .venv/bin/python benchmarks/fanout.py --clients 40 --seconds 2 # a quick check
-
-`--redis-socket-timeout 30` runs the Dealroom servers on _fanout_settings.py, the product's
-settings with a read timeout for the channel layer's Redis connections: redis-py 8 defaults to
-5 s, the very time channels_redis blocks in BZPOPMIN, so an idle consumer dies (close 1006)
-and its socket's messages count as drops. Without it the servers run config.settings as is.
 
 Needs Redis (--redis, default redis://127.0.0.1:6379/0); every key it made is deleted at the
 end (prefix bench<pid>), as are the processes, the temporary directory and the database, also
@@ -779,7 +776,6 @@ class Dealroom(System):
             env = server_env(
                 {
                     "DJANGO_SETTINGS_MODULE": "config.settings",
-                    **self.settings_patch(),
                     "REDIS_URL": self.args.redis,
                     "REDIS_PREFIX": self.prefix,
                     "ALLOWED_HOSTS": "127.0.0.1",
@@ -790,18 +786,6 @@ class Dealroom(System):
             argv = [venv_bin("dealroom"), "serve", "--host", "127.0.0.1", "--port", str(port)]
             servers.append(start_server("dealroom serve", argv, env, port, logs))
         return servers
-
-    def settings_patch(self) -> dict[str, str]:
-        """--redis-socket-timeout: run on _fanout_settings.py (config.settings with a read
-        timeout for the channel layer's Redis connections), otherwise nothing."""
-        if self.args.redis_socket_timeout is None:
-            return {}
-        path = os.pathsep.join(p for p in (str(BENCH), os.environ.get("PYTHONPATH", "")) if p)
-        return {
-            "DJANGO_SETTINGS_MODULE": "_fanout_settings",
-            "PYTHONPATH": path,
-            "FANOUT_REDIS_SOCKET_TIMEOUT": str(self.args.redis_socket_timeout),
-        }
 
     def endpoints(self, ports: list[int], n: int) -> list[Endpoint]:
         room, out = self.room, []
@@ -862,6 +846,8 @@ class Stock(System):
                     "off",
                     "--log-level",
                     "warning",
+                    "--ws-per-message-deflate",
+                    "false",  # as `dealroom serve` runs
                 ],
                 env,
                 port,
@@ -935,13 +921,6 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
     result = SystemResult(system.name)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{system.name} (load average {load}):", flush=True)
-    if isinstance(system, Dealroom):
-        timeout = args.redis_socket_timeout
-        result.notes.append(
-            "servers on config.settings as they are"
-            if timeout is None
-            else f"servers on _fanout_settings.py: channel layer Redis read timeout {timeout:g} s"
-        )
     ports = [free_port(), free_port()]
     servers = system.start(ports, logs)
     compression = None if args.no_deflate else "deflate"
@@ -1064,12 +1043,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
             )
         if board.closed:
             codes = ", ".join(f"{int(c) if c else c}: {n}" for c, n in board.closed.items())
-            hint = (
-                " (1006: the server's consumer died; with redis-py 8 see --redis-socket-timeout)"
-                if isinstance(system, Dealroom) and 1006 in board.closed
-                else ""
-            )
-            result.notes.append(f"sockets lost mid-run, by close code: {codes}{hint}")
+            result.notes.append(f"sockets lost mid-run, by close code: {codes}")
         if isinstance(system, Dealroom) and board.samples:
             result.notes.append(
                 f"a delivered message is {len(max(board.samples, key=len)):,} characters"
@@ -1298,14 +1272,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--no-deflate", action="store_true", help="clients do not offer permessage-deflate"
-    )
-    parser.add_argument(
-        "--redis-socket-timeout",
-        type=float,
-        metavar="S",
-        help="run the Dealroom servers on benchmarks/_fanout_settings.py: the channel layer's "
-        "Redis connections get an S s read timeout instead of redis-py 8's 5 s, which equals "
-        "channels_redis's BZPOPMIN wait and kills idle consumers (default: product settings)",
     )
     args = parser.parse_args(argv)
     args.systems = {s.strip() for s in args.systems.split(",") if s.strip()}

@@ -1,5 +1,5 @@
 """Settings come only from the environment; with none set, Dealroom runs on SQLite
-with the in-memory channel layer (one process on a laptop)."""
+with live updates handed over inside the one process (a laptop)."""
 
 import os
 from pathlib import Path
@@ -125,18 +125,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "dealroom") + os.environ.get(
     "PYTEST_XDIST_WORKER", ""
 )
+# No CHANNEL_LAYERS: sockets hear through dealroom.realtime.hub (Redis pub/sub across
+# processes when REDIS_URL is set, in-process otherwise).
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py's 5 s read timeout equals channels_redis's 5 s blocking read: an idle
-            # socket's read timed out and closed it (benchmarks/fanout.py found it).
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": REDIS_PREFIX,
-            },
-        }
-    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -145,7 +136,6 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {

@@ -15,10 +15,22 @@ from dealroom.workspaces.models import ApiToken, Membership, Team, Territory, Us
 from dealroom.workspaces.selectors import managed_member_ids
 
 
-def test_healthz_reports_database_and_channel_layer(client, db):
+def test_healthz_reports_database_and_live_transport(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "channel_layer": "ok"}
+    live = "ok" if settings.REDIS_URL else "ok (one process)"
+    assert response.json() == {"status": "ok", "database": "ok", "live": live}
+
+
+def test_healthz_degraded_when_redis_does_not_answer(client, db, settings, monkeypatch):
+    from dealroom.realtime import hub
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    monkeypatch.setattr(hub, "_redis", None)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["live"].startswith("error: ")
 
 
 def test_csp_header_forbids_inline_script(client, db):
@@ -62,6 +74,19 @@ def test_token_command_prints_a_working_token(db, client):
     assert (
         client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret}").json()["email"] == "cli@x.test"
     )
+
+
+def test_serve_runs_uvicorn_without_socket_compression(monkeypatch):
+    """Room messages go to every open page: per-socket deflate cost most of each send."""
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    call_command("serve", "--port", "8123")
+    [(app, kwargs)] = calls
+    assert app == "config.asgi:application"
+    assert kwargs["port"] == 8123
+    assert kwargs["ws_per_message_deflate"] is False
 
 
 @pytest.mark.django_db(transaction=True)

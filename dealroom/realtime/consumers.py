@@ -1,9 +1,12 @@
-"""One WebSocket per open page. It joins its workspace group, and on every "event N
-happened" re-reads through selectors as its own actor and sends the same partials the
-page renders (htmx out-of-band swaps). Nothing it was not allowed to see ever leaves."""
+"""One WebSocket per open workspace page. It joins its workspace's and its user's groups in the
+per-process hub (hub.py), and on every "event N happened" re-reads through selectors as its own
+actor and sends the same partials the page renders (htmx out-of-band swaps). Nothing it was not
+allowed to see ever leaves. Messages are taken one at a time, in the order they came, so a page
+never gets an older bell after a newer one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -16,7 +19,8 @@ from dealroom.activity import selectors as activity
 from dealroom.core.actors import Member
 from dealroom.workspaces.selectors import member_for_user
 
-from .groups import workspace_group
+from .groups import user_group, workspace_group
+from .hub import NO_CHANNEL_LAYER, hub
 
 CLOSE_NOT_FOUND = 4404
 # Swap targets only some pages have; every workspace page has the bell, toasts and cursor.
@@ -27,11 +31,13 @@ TIMELINE_TARGET = re.compile(r"#timeline-[a-z_]+-[a-z_]+-\d+")
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = NO_CHANNEL_LAYER
     actor: Member | None = None
-    group: str = ""
+    groups_joined: tuple[str, ...] = ()
     targets: frozenset[str] = frozenset()
 
     async def connect(self):
+        self.turn = asyncio.Lock()  # one message at a time; waiters are served in order
         user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.actor = await database_sync_to_async(member_for_user)(user, slug)
@@ -39,15 +45,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.language = self.scope.get("language") or _language_from_scope(self.scope)
-        self.group = workspace_group(self.actor.workspace_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        groups = (
+            workspace_group(self.actor.workspace_id),
+            user_group(self.actor.workspace_id, self.actor.user_id),
+        )
+        for group in groups:
+            await hub().join(group, self)
+        self.groups_joined = groups
         await self.accept()
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await hub().leave(group, self)
+        self.groups_joined = ()
+
+    async def hub_message(self, message: dict) -> None:
+        async with self.turn:
+            kind = message.get("type")
+            if self.actor is None:  # closed: lost access
+                return
+            if kind == "activity.event":
+                await self.activity_event(message)
+            elif kind == "access.changed":
+                await self.access_changed(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        async with self.turn:
+            await self.resume(text_data)
+
+    async def resume(self, text_data) -> None:
         """The page says which event it saw last; send what it missed (reconnects)."""
         try:
             message = json.loads(text_data or "{}")

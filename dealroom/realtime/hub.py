@@ -1,6 +1,7 @@
-"""Fan-out inside each server process: a room page's socket joins a group here, and a message
-for the group reaches every local socket in it with one hop, not one channel-layer round trip
-per socket (DESIGN.md measured stock `group_send` saturating near 5,000 deliveries/s).
+"""Fan-out inside each server process: every page's socket (workspace pages and room pages)
+joins its groups here, and a message for a group reaches every local socket in it with one hop,
+not one channel-layer round trip per socket (DESIGN.md measured stock `group_send` saturating
+near 5,000 deliveries/s). Sockets have no channel-layer channel at all (NO_CHANNEL_LAYER).
 
 Across processes the hub rides Redis pub/sub when REDIS_URL is set: each process subscribes
 once per group it has sockets in; a publish is one Redis PUBLISH whatever the number of
@@ -23,6 +24,11 @@ from typing import Any, Protocol
 from django.conf import settings
 
 log = logging.getLogger(__name__)
+
+
+# A consumer's `channel_layer_alias` that names no channel layer: Channels then gives it none
+# (no channel, no reader task per socket); it hears through the hub.
+NO_CHANNEL_LAYER = "none: sockets listen through realtime.hub"
 
 
 class Subscriber(Protocol):
@@ -132,16 +138,29 @@ def hub() -> LoopHub:
 _redis = None
 
 
+def _sync_redis():
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def ping() -> str:
+    """For the health check: the transport between processes answers (Redis), or there is
+    none to ask (one process, no REDIS_URL)."""
+    if settings.REDIS_URL:
+        _sync_redis().ping()
+        return "ok"
+    return "ok (one process)"
+
+
 def publish(group: str, message: dict) -> None:
     """From sync code (after commit): one Redis PUBLISH, or, without Redis, a hand-over to
     each loop of this process that has sockets in the group."""
-    global _redis
     if settings.REDIS_URL:
-        if _redis is None:
-            import redis
-
-            _redis = redis.Redis.from_url(settings.REDIS_URL)
-        _redis.publish(_channel(group), json.dumps(message))
+        _sync_redis().publish(_channel(group), json.dumps(message))
         return
     with _lock:
         hubs = [h for h in _hubs.values() if group in h.groups and not h.loop.is_closed()]

@@ -2,17 +2,15 @@
 activity.dispatch (events) and by services that change who may see what (access); sockets
 re-read what they may see (consumers).
 
-Workspace pages (bell, feed, boards) listen on the channel layer's workspace group. Room pages
-listen through the per-process hub (hub.py): one Redis PUBLISH per change reaches every
-process, and each process hands it to its own sockets."""
+Every socket listens through the per-process hub (hub.py): workspace pages (bell, feed, boards)
+on their workspace's group and their user's, room pages on their room's and their user's. One
+Redis PUBLISH per change reaches every process, and each process hands it to its own sockets;
+the publishing thread never waits for an event loop."""
 
 from __future__ import annotations
 
 import logging
 import time
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from . import hub
 from .groups import target_group, user_group, workspace_group
@@ -21,16 +19,6 @@ log = logging.getLogger(__name__)
 
 # Targets whose pages keep a socket on the record itself (a room page on its room).
 WATCHED_TARGETS = {"rooms.room"}
-
-
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # committed already; a down channel layer costs liveness, not data
-        log.exception("live publish to %s failed", group)
 
 
 def _hub(group: str, message: dict) -> None:
@@ -44,16 +32,14 @@ def event_happened(
     *, workspace_id: int, event_id: int, target_type: str = "", target_id=None
 ) -> None:
     message = {"type": "activity.event", "event_id": event_id}
-    _send(workspace_group(workspace_id), message)
+    _hub(workspace_group(workspace_id), message)
     if target_type in WATCHED_TARGETS and target_id is not None:
         _hub(target_group(target_type, target_id), message)
 
 
 def close_user_sockets(*, workspace_id: int, user_id: int) -> None:
     """Ask every socket of a user in a workspace to re-check access (it closes if gone)."""
-    message = {"type": "access.changed", "user_id": user_id}
-    _send(workspace_group(workspace_id), message)
-    _hub(user_group(workspace_id, user_id), message)
+    _hub(user_group(workspace_id, user_id), {"type": "access.changed", "user_id": user_id})
 
 
 def room_access_changed(*, workspace_id: int, room_id: int, contact_id=None) -> None:

@@ -33,7 +33,7 @@ from dealroom.core.actors import Guest, Member
 from dealroom.realtime import publish
 from dealroom.realtime.consumers import _language_from_scope
 from dealroom.realtime.groups import target_group, user_group
-from dealroom.realtime.hub import hub
+from dealroom.realtime.hub import NO_CHANNEL_LAYER, hub
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
@@ -88,8 +88,7 @@ def presence_soon(room_id: int) -> None:
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
-    # An alias that names no channel layer gives None: room sockets hear through the hub.
-    channel_layer_alias = "none: room sockets listen through realtime.hub"
+    channel_layer_alias = NO_CHANNEL_LAYER
     actor: Member | Guest | None = None
     room: Room
     groups_joined: tuple[str, ...] = ()

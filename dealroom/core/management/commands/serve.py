@@ -32,6 +32,11 @@ class Command(BaseCommand):
                 workers=workers,
                 lifespan="off",
                 log_level="info",
+                # No permessage-deflate on sockets: a room message goes to every open page, and
+                # compressing it per socket was three quarters of the cost of sending it (and a
+                # zlib state per connection). Pages load compressed over HTTP; a live message is
+                # a couple of KB.
+                ws_per_message_deflate=False,
             )
         finally:
             if worker is not None:
