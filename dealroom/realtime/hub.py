@@ -9,7 +9,9 @@ sockets. Without Redis (one process on a laptop, the tests) a publish is handed 
 the event loops of this process. Publishing is sync (called after commit by the one event
 path, realtime.publish); delivery is async, on the loop the socket lives on.
 
-A subscriber is any object with `async def hub_message(message: dict)`."""
+A subscriber is any object with `async def hub_message(message: dict)`. The hub also carries
+renders that sockets of several processes share (renders.py): those messages go to the loop's
+`renders`, not to the sockets."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
+
+# A message carrying a render for other processes (renders.py), never handed to sockets.
+RENDERED = "render.shared"
+RENDER_KEEP_SECONDS = 10
 
 # A consumer's `channel_layer_alias` that names no channel layer: Channels then gives it none
 # (no channel, no reader task per socket); it hears through the hub.
@@ -48,6 +54,10 @@ class LoopHub:
         self.loop = loop
         self.groups: dict[str, set[Subscriber]] = {}
         self._pubsub: Any = None  # redis.asyncio PubSub, made on the first group
+        self._client: Any = None  # redis.asyncio Redis, for commands
+        # Shared renders by key digest (renders.py): asked for here, or arrived from another
+        # process; kept a few seconds for sockets that get to the same point later.
+        self.renders: dict[str, asyncio.Future] = {}
         self._reader: asyncio.Task | None = None
         # Connecting, subscribing and unsubscribing one at a time: two sockets joining at once
         # must not open two pub/sub connections (one would never be read).
@@ -78,15 +88,36 @@ class LoopHub:
     def deliver(self, group: str, message: dict) -> None:
         """On this loop: hand the message to every local subscriber of the group, each in its
         own task so a slow socket does not hold up the others."""
+        if message.get("type") == RENDERED:
+            future = self.render_future(str(message.get("key")))
+            if not future.done():
+                future.set_result(message.get("result"))
+            return
         for subscriber in list(self.groups.get(group, ())):
             self.loop.create_task(_safe(subscriber, message))
 
-    async def _redis_pubsub(self):
-        if self._pubsub is None:
+    def render_future(self, digest: str) -> asyncio.Future:
+        """The future of one shared render on this loop, made on first use."""
+        future = self.renders.get(digest)
+        if future is None:
+            future = self.renders[digest] = self.loop.create_future()
+            self.loop.call_later(RENDER_KEEP_SECONDS, self.renders.pop, digest, None)
+        return future
+
+    def redis(self):
+        """This loop's Redis client for commands (REDIS_URL is set)."""
+        if self._client is None:
             import redis.asyncio as aioredis
 
-            client = aioredis.Redis.from_url(settings.REDIS_URL)
-            self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+            self._client = aioredis.Redis.from_url(settings.REDIS_URL)
+        return self._client
+
+    async def publish(self, group: str, message: dict) -> None:
+        await self.redis().publish(_channel(group), json.dumps(message))
+
+    async def _redis_pubsub(self):
+        if self._pubsub is None:
+            self._pubsub = self.redis().pubsub(ignore_subscribe_messages=True)
             await self._pubsub.subscribe(_channel("_hub"))  # a channel to start listening on
             self._reader = self.loop.create_task(self._read())
         return self._pubsub

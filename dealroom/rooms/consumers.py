@@ -5,10 +5,11 @@ per socket). On "event N happened" it reads the room's new events through the se
 its own actor* and sends the operations the page applies (live.py): a guest's socket only ever
 renders what is shared with guests.
 
-Sockets that would render exactly the same thing share one render per process: the same room,
-the same position in it, and the same kind of reader (a guest of the room; or a member of a
-role, running the room or not, allowed to post or not) in the same language. So 500 open pages
-cost one read and one render per kind of reader, not 500. Each socket has one render in flight
+Sockets that would render exactly the same thing share one render (realtime/renders.py), in
+this process and across processes: the same room, the same position in it, and the same kind
+of reader (a guest of the room; or a member of a role, running the room or not, allowed to post
+or not) in the same language. So 500 open pages over any number of processes cost one read and
+one render per kind of reader, not 500. Each socket has one render in flight
 at most; events arriving meanwhile are taken by one more render after it. Presence changes are
 published once per moment for all the sockets that came or went in it, and rendered once per
 kind of reader too.
@@ -23,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -34,6 +34,7 @@ from dealroom.realtime import publish
 from dealroom.realtime.consumers import _language_from_scope
 from dealroom.realtime.groups import target_group, user_group
 from dealroom.realtime.hub import NO_CHANNEL_LAYER, hub
+from dealroom.realtime.renders import shared
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
@@ -43,33 +44,9 @@ from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
 
 CLOSE_NOT_FOUND = 4404
-RENDER_KEEP_SECONDS = 10
 PRESENCE_SETTLE_SECONDS = 0.3
 
-# (loop, what, room, position, reader kind, language) -> the render those sockets share
-_renders: dict[tuple, asyncio.Future] = {}
 _presence_pending: dict[tuple, asyncio.TimerHandle] = {}
-
-
-async def shared(key: tuple, make: Callable[[], Awaitable[tuple[str, int]]]) -> tuple[str, int]:
-    """The first socket with this key renders; the others await its result."""
-    loop = asyncio.get_running_loop()
-    key = (id(loop), *key)
-    future = _renders.get(key)
-    if future is not None:
-        return await asyncio.shield(future)
-    future = loop.create_future()
-    _renders[key] = future
-    loop.call_later(RENDER_KEEP_SECONDS, _renders.pop, key, None)
-    try:
-        result = await make()
-    except BaseException as e:
-        _renders.pop(key, None)
-        future.set_exception(e)
-        future.exception()  # retrieved: others awaiting get it, nobody is warned
-        raise
-    future.set_result(result)
-    return result
 
 
 def presence_soon(room_id: int) -> None:
@@ -103,6 +80,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         self.side, self.slug = kwargs["side"], kwargs["slug"]
         self.room_id = int(kwargs["room_id"])
+        self.room_group = target_group("rooms.room", self.room_id)
         if not await database_sync_to_async(self._resolve)():
             await database_sync_to_async(self._record_refusal)()
             await self.close(code=CLOSE_NOT_FOUND)
@@ -110,7 +88,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.language = _language_from_scope(self.scope)
         self.presence_id = uuid.uuid4().hex
         await self.accept()
-        groups = [target_group("rooms.room", self.room_id)]
+        groups = [self.room_group]
         if isinstance(self.actor, Member):
             groups.append(user_group(self.actor.workspace_id, self.actor.user_id))
         for group in groups:
@@ -151,7 +129,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_NOT_FOUND)
         elif kind == "presence.changed" and self.actor is not None:
             key = ("people", self.room_id, message.get("n"), self.reader, self.language)
-            html, _none = await shared(key, database_sync_to_async(self._render_people))
+            html, _none = await shared(
+                key, self.room_group, database_sync_to_async(self._render_people)
+            )
             if html:
                 await self.send(text_data=html)
 
@@ -183,7 +163,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if upto:
             key = ("events", self.room_id, after, upto, self.reader, self.language)
             html, last = await shared(
-                key, lambda: database_sync_to_async(self._render_after)(after)
+                key,
+                self.room_group,
+                lambda: database_sync_to_async(self._render_after)(after),
             )
         else:
             html, last = await database_sync_to_async(self._render_after)(after)
