@@ -224,3 +224,14 @@ def test_django_admin_for_staff_only(world, client):
         "/admin/activity/activityevent/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_server_process_keeps_full_garbage_collections_rare():
+    """config.asgi freezes what startup loaded and raises the young-generation threshold
+    (full collections had paused live delivery for 180-320 ms; benchmarks/fanout.py)."""
+    import gc
+
+    import config.asgi  # noqa: F401 - what the server process imports
+
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == 20_000
