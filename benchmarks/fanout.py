@@ -10,8 +10,9 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
                     services: a workspace, a deal and its room, a guest who redeemed a link),
                     half the clients seller sessions, half guest sessions; the poster POSTs
                     real comments to /w/<slug>/rooms/<id>/comments/ (as htmx does, with the
-                    page's cursor); a client has a comment when a message holds
-                    id="comment-<pk>".
+                    page's cursor, which moves on with the POST's answers and with the socket
+                    messages of client 0, the poster's own page, as room.js does); a client
+                    has a comment when a message holds id="comment-<pk>".
   stock group_send  two uvicorn processes serving _fanout_stock.py (one Channels consumer per
                     socket, all in one group, forwarding each group message's text); the
                     poster calls `group_send` on a channels_redis RedisChannelLayer.
@@ -313,6 +314,9 @@ class Board:
         self.window: threading.Semaphore | None = None
         self.window_waits = 0
         self.sockets: list[Any] = []
+        # Client 0 is the poster's own page (a seller): what it receives moves the cursor the
+        # poster sends, as room.js does with the page's socket.
+        self.page_cursor: Callable[[int], None] | None = None
 
     @property
     def open_clients(self) -> int:
@@ -321,6 +325,10 @@ class Board:
     def take(self, client: int, text: str, t: float) -> None:
         self.messages += 1
         self.last = t
+        if client == 0 and self.page_cursor is not None:
+            cursors = RE_CURSOR.findall(text)
+            if cursors:
+                self.page_cursor(max(int(c) for c in cursors))
         ids = RE_ID.findall(text)
         if not ids:
             return
@@ -504,9 +512,13 @@ class DealroomPoster:
             raise RuntimeError("the POST's answer does not hold the new comment")
         cursors = [int(c) for c in RE_CURSOR.findall(text)]
         if cursors:
-            with self.lock:
-                self.cursor = max(self.cursor, *cursors)
+            self.page_cursor(max(cursors))
         return mid, t
+
+    def page_cursor(self, cursor: int) -> None:
+        """The page's cursor moves on with the POST's answers and with its socket's messages."""
+        with self.lock:
+            self.cursor = max(self.cursor, cursor)
 
     def close(self) -> None:
         for conn in self.all:
@@ -986,6 +998,8 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
             for s, b, a in zip(servers, before, after, strict=True)
         ]
         await system.ready(board)
+        if isinstance(sender, DealroomPoster):
+            board.page_cursor = sender.page_cursor
 
         # Posts not counted, the clients' first (resume sent, cursors in step).
         warmup = await asyncio.to_thread(
@@ -1303,7 +1317,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{common.describe_db(target.vendor)}; migrated in {now() - t:.1f} s")
             t = now()
             sellers = args.clients // 2
-            room = seed(sellers, args.clients - sellers)
+            # The warm-up opens 4 sockets of each kind whatever --clients says.
+            room = seed(max(4, sellers), max(4, args.clients - sellers))
             connections.close_all()
             print(
                 f"seeded a room with {sellers} seller and {args.clients - sellers} guest "
