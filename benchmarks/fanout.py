@@ -1319,6 +1319,9 @@ def main(argv: list[str] | None = None) -> None:
             sellers = args.clients // 2
             # The warm-up opens 4 sockets of each kind whatever --clients says.
             room = seed(max(4, sellers), max(4, args.clients - sellers))
+            if connections["default"].vendor == "postgresql":
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")  # what autovacuum does shortly after a load
             connections.close_all()
             print(
                 f"seeded a room with {sellers} seller and {args.clients - sellers} guest "

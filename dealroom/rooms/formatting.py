@@ -13,6 +13,7 @@ delimiter), so rendering stays linear in the input; no nested quantifiers.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from django.utils.html import escape
@@ -64,7 +65,7 @@ def plain_text(body: str) -> str:
     return text
 
 
-def render_comment(body: str, *, members: dict[int, str] | None = None) -> SafeString:
+def render_comment(body: str, *, members: Mapping[int, str] | None = None) -> SafeString:
     """HTML for a comment. `members` maps member id → current display name; when given, a
     mention of someone not in it (left the room) is shown as plain `@Name`."""
     text = (body or "").replace(_SLOT, "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
@@ -80,7 +81,7 @@ def render_comment(body: str, *, members: dict[int, str] | None = None) -> SafeS
     return mark_safe("\n".join(html))  # noqa: S308
 
 
-def _render_inline(text: str, members: dict[int, str] | None) -> str:
+def _render_inline(text: str, members: Mapping[int, str] | None) -> str:
     slots: list[str] = []
     out: list[str] = []
 
@@ -113,7 +114,7 @@ def _render_inline(text: str, members: dict[int, str] | None) -> str:
     return _SLOT_RE.sub(lambda s: slots[int(s[1])], html)
 
 
-def _mention(member_id: int, stored_name: str, members: dict[int, str] | None) -> str:
+def _mention(member_id: int, stored_name: str, members: Mapping[int, str] | None) -> str:
     if members is None:
         name = stored_name
     elif member_id in members:

@@ -12,6 +12,7 @@ never hold internal content.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -74,7 +75,7 @@ def context(actor: Actor, room: Room, **extra) -> dict:
     return ctx
 
 
-def comment_ops(actor: Actor, room: Room, comment, *, slug: str, names: dict[int, str]) -> str:
+def comment_ops(actor: Actor, room: Room, comment, *, slug: str, names: Mapping[int, str]) -> str:
     into = f"#thread-task-{comment.task_id}" if comment.task_id else "#thread-room"
     html = render_to_string(
         "rooms/_comment.html", context(actor, room, slug=slug, c=comment, names=names)

@@ -307,6 +307,34 @@ def test_mentions_notify_room_members_only(rm):
     assert recipients == {rm.pp.manager.user_id, rm.rep.user_id}
 
 
+def test_live_render_reads_member_names_only_for_a_mention(rm):
+    """A comment that mentions nobody is rendered without reading the room's names; one that
+    mentions someone shows their current name."""
+    from dealroom.rooms import live, selectors
+    from dealroom.rooms.services.common import latest_event_id
+
+    manager_row = services.room_member_add(
+        actor=rm.rep, room_id=rm.room.pk, membership_id=rm.pp.manager.membership.pk
+    )
+    room = selectors.room_get(actor=rm.rep, room_id=rm.room.pk)
+    for body, reads_names in [
+        ("Nobody named here", False),
+        (f"Over to @[Old name]({manager_row.pk})", True),
+    ]:
+        before = latest_event_id(room)
+        services.comment_post(actor=rm.rep, room_id=room.pk, body=body)
+        events = selectors.room_events_after(actor=rm.rep, room=room, after=before)
+        with CaptureQueriesContext(connection) as queries:
+            html = live.event_ops(rm.rep, room, events, slug="alpha")
+        sql = [q["sql"] for q in queries.captured_queries]
+        names_read = any(
+            s.startswith('SELECT "rooms_roommember"."id"') and '"removed_at" IS NULL' in s
+            for s in sql
+        )
+        assert names_read is reads_names, sql
+    assert f'data-member="{manager_row.pk}">@{manager_row.name}<' in html
+
+
 def test_notification_level_none_silences_the_room(rm):
     services.room_notify_level_set(actor=rm.rep, room_id=rm.room.pk, level="none")
     guest = rm.guest()

@@ -5,6 +5,7 @@ who may do what."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -236,7 +237,7 @@ def task_reorder(actor: Actor, room_id: int, milestone: int | None, ids: list[in
 # -- conversation ----------------------------------------------------------------------------
 
 
-def _comment_items(comments: list[Comment], names: dict[int, str]) -> list[dict[str, Any]]:
+def _comment_items(comments: list[Comment], names: Mapping[int, str]) -> list[dict[str, Any]]:
     return [
         {
             "id": c.pk,

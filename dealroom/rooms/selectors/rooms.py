@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -106,11 +108,31 @@ def member_list(*, actor: Actor, room: Room) -> list[RoomMember]:
     )
 
 
-def member_names(*, room: Room) -> dict[int, str]:
+class MemberNames(Mapping[int, str]):
+    """Current names of a room's active members, read on first use: most comments mention
+    nobody, and a live render of one comment then costs a query less."""
+
+    def __init__(self, room: Room):
+        self.room = room
+
+    @cached_property
+    def _names(self) -> dict[int, str]:
+        rows = RoomMember.objects.filter(room=self.room, removed_at__isnull=True)
+        return dict(rows.values_list("pk", "name"))
+
+    def __getitem__(self, member_id: int) -> str:
+        return self._names[member_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def member_names(*, room: Room) -> MemberNames:
     """Current names of the room's active members, for rendering mentions."""
-    return dict(
-        RoomMember.objects.filter(room=room, removed_at__isnull=True).values_list("pk", "name")
-    )
+    return MemberNames(room)
 
 
 def my_rooms(*, actor: Actor, limit: int = 100) -> list[Room]:

@@ -1,4 +1,5 @@
 import html
+from collections.abc import Mapping
 
 from django import template
 from django.utils import dateformat, formats, timezone
@@ -13,7 +14,7 @@ register = template.Library()
 @register.filter
 def comment_html(comment, names=None):
     """A comment's text, escaped, with the small formatting and mentions (formatting.py)."""
-    return render_comment(comment.body, members=names or None)
+    return render_comment(comment.body, members=names if isinstance(names, Mapping) else None)
 
 
 @register.filter
