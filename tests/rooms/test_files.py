@@ -344,6 +344,63 @@ def test_only_the_uploader_and_those_who_run_the_room_change_a_file(rm):
     assert selectors.resource_list(actor=guest, room=rm.room) == [by_rep]
 
 
+def test_deleting_takes_the_bytes_from_storage_and_keeps_the_rows(
+    rm, media, django_capture_on_commit_callbacks
+):
+    """A deleted resource or attachment, and the files of a deleted comment or task: the rows
+    stay on record (marked deleted), the bytes leave storage once the change commits."""
+    room = rm.room.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        resource = services.resource_upload(actor=rm.rep, room_id=room, uploaded=pdf("r.pdf"))
+        task = services.task_create(actor=rm.rep, room_id=room, data={"title": "Sign"})
+        on_task = services.attachment_upload(
+            actor=rm.rep, room_id=room, uploaded=pdf("t.pdf"), task_id=task.pk
+        )
+        comment = services.comment_post(actor=rm.rep, room_id=room, body="Notes", task_id=task.pk)
+        on_comment = services.attachment_upload(
+            actor=rm.rep, room_id=room, uploaded=pdf("c.pdf"), comment_id=comment.pk
+        )
+        talk = services.comment_post(actor=rm.rep, room_id=room, body="Draft")
+        on_talk = services.attachment_upload(
+            actor=rm.rep, room_id=room, uploaded=pdf("d.pdf"), comment_id=talk.pk
+        )
+        kept = services.attachment_upload(
+            actor=rm.rep, room_id=room, uploaded=pdf("k.pdf"), task_id=task.pk
+        )
+    assert len(stored(media)) == 5
+
+    def on_disk(file: RoomFile) -> bool:
+        return (media / file.storage_name).exists()
+
+    # A delete that fails after the rows changed leaves the bytes where they were.
+    from dealroom.rooms.services import files
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    with pytest.MonkeyPatch.context() as mp, django_capture_on_commit_callbacks(execute=True):
+        mp.setattr(files, "room_event", broken)
+        with pytest.raises(RuntimeError):
+            services.attachment_delete(actor=rm.rep, file_id=kept.pk)
+    kept.refresh_from_db()
+    assert on_disk(kept) and kept.deleted_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attachment_delete(actor=rm.rep, file_id=on_talk.pk)
+    assert not on_disk(on_talk) and on_disk(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_delete(actor=rm.rep, resource_id=resource.pk)
+    assert not on_disk(RoomFile.objects.get(pk=resource.file_id)) and on_disk(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_delete(actor=rm.rep, comment_id=comment.pk)
+    assert not on_disk(on_comment) and on_disk(on_task) and on_disk(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.task_delete(actor=rm.rep, task_id=task.pk)
+    assert stored(media) == []
+    assert RoomFile.objects.count() == 5
+    assert not RoomFile.objects.filter(deleted_at__isnull=True).exists()
+
+
 def test_links_are_web_addresses_and_resources_keep_their_order(rm, guest_client):
     with pytest.raises(Invalid) as refused:
         services.resource_link_add(actor=rm.rep, room_id=rm.room.pk, url="javascript:alert(1)")

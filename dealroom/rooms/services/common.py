@@ -1,11 +1,14 @@
 """What every room service shares: finding the room as the actor, the actor's place in it,
 recording room events (target: the room; shown on the deal's and account's timelines too),
-and counting attempts for rate limits."""
+discarding files, and counting attempts for rate limits."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +19,9 @@ from dealroom.core.actors import Actor, Guest, Member
 from dealroom.core.errors import Forbidden, NotFound, Throttled
 
 from .. import visibility
-from ..models import Attempt, MemberKind, NotifyLevel, Room, RoomMember
+from ..models import Attempt, MemberKind, NotifyLevel, Room, RoomFile, RoomMember
+
+log = logging.getLogger(__name__)
 
 
 def as_int(value) -> int:
@@ -24,6 +29,26 @@ def as_int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound() from None
+
+
+def discard_files(files) -> None:
+    """Files nobody may open any more (deleted, or on a deleted comment or task): their rows
+    are marked deleted and stay on record (name, size, who, when); their bytes leave storage
+    once the change commits. Not before: a change rolled back leaves the files as they were."""
+    rows = list(files.filter(deleted_at__isnull=True).values_list("pk", "storage_name"))
+    if not rows:
+        return
+    RoomFile.objects.filter(pk__in=[pk for pk, _name in rows]).update(deleted_at=timezone.now())
+    names = [name for _pk, name in rows]
+    transaction.on_commit(lambda: _delete_stored(names))
+
+
+def _delete_stored(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # the row says deleted; a leftover file is a chore, not a leak
+            log.warning("could not delete stored file %s", name, exc_info=True)
 
 
 def room_for(actor: Actor, room_id) -> Room:

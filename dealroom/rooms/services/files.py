@@ -27,7 +27,15 @@ from .. import visibility
 from ..models import Comment, Resource, ResourceKind, Room, RoomFile, RoomMember, Task
 from ..selectors import own_member_id, room_settings
 from ..uploads import CheckedFile, check_upload
-from .common import as_int, me, require_manager, require_participant, room_event, room_for
+from .common import (
+    as_int,
+    discard_files,
+    me,
+    require_manager,
+    require_participant,
+    room_event,
+    room_for,
+)
 from .plan import _internal_flag, _merge_order, _shared_task, _title
 from .threads import comment_is_shared, comment_post
 
@@ -275,10 +283,9 @@ def resource_delete(*, actor: Actor, resource_id) -> None:
     require_participant(actor)
     own = me(actor, resource.room)
     _require_owner_or_manager(actor, resource.room, own, resource.created_by_id)
-    now = timezone.now()
-    Resource.objects.filter(pk=resource.pk).update(deleted_at=now)
+    Resource.objects.filter(pk=resource.pk).update(deleted_at=timezone.now())
     if resource.file_id:
-        RoomFile.objects.filter(pk=resource.file_id).update(deleted_at=now)
+        discard_files(RoomFile.objects.filter(pk=resource.file_id))
     room_event(
         actor,
         resource.room,
@@ -402,7 +409,7 @@ def attachment_delete(*, actor: Actor, file_id) -> None:
     require_participant(actor)
     own = me(actor, file.room)
     _require_owner_or_manager(actor, file.room, own, file.uploaded_by_id)
-    RoomFile.objects.filter(pk=file.pk).update(deleted_at=timezone.now())
+    discard_files(RoomFile.objects.filter(pk=file.pk))
     task, comment = file.task, file.comment
     shared = _shared_task(task) if task else comment_is_shared(comment) if comment else False
     room_event(

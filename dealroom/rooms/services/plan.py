@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -15,8 +15,25 @@ from django.utils.translation import gettext as _
 from dealroom.core.actors import Actor, Guest
 from dealroom.core.errors import Forbidden, Invalid, NotFound
 
-from ..models import Milestone, NotifyLevel, Room, RoomMember, Task, TaskKind, TaskStatus
-from .common import as_int, me, require_participant, room_event, room_for, taking_part
+from ..models import (
+    Milestone,
+    NotifyLevel,
+    Room,
+    RoomFile,
+    RoomMember,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
+from .common import (
+    as_int,
+    discard_files,
+    me,
+    require_participant,
+    room_event,
+    room_for,
+    taking_part,
+)
 
 
 def _shared_task(task: Task) -> bool:
@@ -364,6 +381,7 @@ def task_delete(*, actor: Actor, task_id) -> None:
     data = _task_data(task)
     shared = _shared_task(task)
     room = task.room
+    discard_files(RoomFile.objects.filter(Q(task=task) | Q(comment__task=task)))
     task.delete()
     room_event(actor, room, "room_task.deleted", data, shared=shared, by=own)
 

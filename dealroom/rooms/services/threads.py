@@ -12,8 +12,8 @@ from dealroom.core.actors import Actor
 from dealroom.core.errors import Forbidden, Invalid, NotFound
 
 from ..formatting import mentioned_ids, plain_text
-from ..models import Comment, CommentRevision, NotifyLevel, Room, RoomMember, Task
-from .common import as_int, me, require_participant, room_event, taking_part
+from ..models import Comment, CommentRevision, NotifyLevel, Room, RoomFile, RoomMember, Task
+from .common import as_int, discard_files, me, require_participant, room_event, taking_part
 from .plan import _internal_flag, _shared_task
 
 MAX_LENGTH = 10_000
@@ -149,6 +149,7 @@ def comment_delete(*, actor: Actor, comment_id) -> Comment:
     comment.body = ""
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["body", "deleted_at"])
+    discard_files(RoomFile.objects.filter(comment=comment))
     room_event(
         actor,
         comment.room,
