@@ -57,6 +57,7 @@
           BigInt(el.dataset.stamp) < BigInt(old.dataset.stamp);
         if (old && !stale) {
           keepOpenState(old, el);
+          keepMedia(old, el);
           var focus = keepTyping(old, el);
           old.replaceWith(el);
           touched.push(el);
@@ -111,9 +112,31 @@
   }
 
   // Open menus and <details> survive a re-render of the section they are in.
+  // The same element in the fresh markup: found by the id of its nearest holder with one (a
+  // resource's row, a task), then by its place among its kind there; not by its place in the
+  // whole section, which a new row above it shifts.
+  function counterpart(el, oldEl, newEl, selector) {
+    var holder = el.parentElement.closest("[id]");
+    var scope = holder && oldEl.contains(holder) && holder !== oldEl ? holder : oldEl;
+    var index = Array.prototype.indexOf.call(scope.querySelectorAll(selector), el);
+    var fresh = scope === oldEl ? newEl : newEl.querySelector("#" + CSS.escape(scope.id));
+    return fresh ? fresh.querySelectorAll(selector)[index] || null : null;
+  }
+
+  // A video someone is watching plays on through a live update of its list: the playing
+  // element itself takes its fresh copy's place. It is back in the page within the same task,
+  // so it never pauses.
+  function keepMedia(oldEl, newEl) {
+    oldEl.querySelectorAll("video, audio").forEach(function (media) {
+      if (media.paused && !media.currentTime) return;
+      var fresh = counterpart(media, oldEl, newEl, media.tagName.toLowerCase());
+      if (fresh && fresh.getAttribute("src") === media.getAttribute("src")) fresh.replaceWith(media);
+    });
+  }
+
   function keepOpenState(oldEl, newEl) {
-    oldEl.querySelectorAll("details[open]").forEach(function (d, i) {
-      var same = newEl.querySelectorAll("details")[i];
+    oldEl.querySelectorAll("details[open]").forEach(function (d) {
+      var same = counterpart(d, oldEl, newEl, "details");
       if (same) same.open = true;
     });
     var collapse = oldEl.querySelector(".collapse.show");

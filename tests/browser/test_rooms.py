@@ -1,7 +1,8 @@
 """A deal room in two browsers: the seller invites a guest; the guest opens the e-mailed
 link, presses the button, proves the e-mail with the code, comments and ticks a task; the
 seller sees both live; the seller's internal comment never reaches the guest's page. The
-guest's browser is a phone (375 px)."""
+guest's browser is a phone (375 px). And a video being watched plays on while its list changes
+live."""
 
 from __future__ import annotations
 
@@ -131,3 +132,86 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         assert not csp_violations(console_messages)
     finally:
         _set_codes(admin, False)
+
+
+# A few seconds of WebM video, recorded in the page from a canvas (no video file or encoder
+# in the repository).
+RECORD_WEBM = """async (seconds) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 48;
+  const paint = canvas.getContext("2d");
+  const stream = canvas.captureStream(25);
+  const recorder = new MediaRecorder(stream, { mimeType: "video/webm;codecs=vp8" });
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  let frame = 0;
+  const timer = setInterval(() => {
+    paint.fillStyle = `hsl(${(frame++ * 15) % 360}, 80%, 50%)`;
+    paint.fillRect(0, 0, 64, 48);
+  }, 40);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  recorder.start();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  recorder.stop();
+  clearInterval(timer);
+  await stopped;
+  const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+  let text = "";
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
+}"""
+
+
+def test_a_video_plays_on_while_the_resource_list_changes_live(new_context, dealroom_server):
+    """Someone adds a resource while the seller watches a video of the room: the list is
+    replaced live, and the video the seller watches is the same element, still playing."""
+    import base64
+
+    uid = secrets.token_hex(3)
+    watcher = new_context(viewport={"width": 1200, "height": 900}).new_page()
+    log_in(watcher, SELLER)
+    watcher.goto("/w/demo/rooms/")
+    watcher.get_by_test_id("my-room").filter(has_text=ROOM).click()
+    _wait_room_live(watcher)
+    room_url = watcher.url
+    video = base64.b64decode(watcher.evaluate(RECORD_WEBM, 6))
+
+    upload = watcher.get_by_test_id("resource-upload")
+    watcher.locator("#room-resources summary").first.click()
+    upload.get_by_test_id("resource-file").set_input_files(
+        {"name": f"demo-{uid}.webm", "mimeType": "video/webm", "buffer": video}
+    )
+    upload.locator("input[name=title]").fill(f"Demo video {uid}")
+    upload.get_by_test_id("resource-upload-send").click()
+    row = watcher.get_by_test_id("resource").filter(has_text=f"Demo video {uid}")
+    expect(row).to_be_visible()
+    row.locator("summary").click()
+    player = row.get_by_test_id("resource-video")
+    player.evaluate(
+        """v => {
+            v.muted = v.loop = true;
+            window.__watched = v;
+            window.__paused = 0;
+            v.addEventListener("pause", () => { window.__paused += 1; });
+            return v.play();
+        }"""
+    )
+    watcher.wait_for_function("() => window.__watched.currentTime > 0.5", timeout=10_000)
+
+    other = new_context().new_page()
+    log_in(other, SELLER)
+    other.goto(room_url)
+    _wait_room_live(other)
+    form = other.get_by_test_id("resource-link-form")
+    other.locator("#room-resources details").filter(has=form).locator("summary").click()
+    form.locator("input[name=url]").fill(f"https://example.com/{uid}")
+    form.locator("input[name=title]").fill(f"Pricing page {uid}")
+    form.locator("button[type=submit]").click()
+
+    expect(watcher.get_by_test_id("resource-list")).to_contain_text(
+        f"Pricing page {uid}", timeout=LIVE
+    )
+    kept = row.get_by_test_id("resource-video")
+    assert kept.evaluate("v => v === window.__watched"), "the video element was replaced"
+    assert kept.evaluate("v => !v.paused && window.__paused === 0"), "the video was paused"
+    expect(row.locator("details.resource-preview")).to_have_attribute("open", "")
