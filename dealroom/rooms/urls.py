@@ -51,6 +51,7 @@ room_urlpatterns = [
     ),
     path("resources/<int:resource_id>/delete/", files.resource_delete, name="room_resource_delete"),
     path("resources/<int:resource_id>/open/", files.resource_open, name="room_resource_open"),
+    path("resources/<int:resource_id>/view/", files.resource_viewer, name="room_resource_view"),
     path("resources/<int:resource_id>/beat/", files.resource_beat, name="room_resource_beat"),
 ]
 

@@ -359,68 +359,27 @@
   connect();
 })();
 
-// -- resources: the guests' viewing heartbeat and the section's order ---------------------------
-// A guest playing a resource's video in the page says so once (start=1), then every 15 s while
-// the page is visible sends the seconds since the previous beat (the server counts at most 60
-// a beat, and sellers not at all). Those who run the room drag resources into order; the order
-// goes out through a hidden htmx form, so the answer's operations apply like any other.
+// -- resources: the guests' video heartbeat and the section's order -----------------------------
+// A guest playing a resource's video in the page is timed while it plays (beat.js). Those who
+// run the room drag resources into order; the order goes out through a hidden htmx form, so the
+// answer's operations apply like any other.
 (function () {
   "use strict";
 
   var room = document.getElementById("room");
   if (!room) return;
-  var BEAT_MS = 15000;
-  var started = {};
-  var watching = null; // { video, url, since }
-
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
-  function send(url, fields) {
-    fetch(url, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrfToken() },
-      body: new URLSearchParams(fields),
-      credentials: "same-origin",
-      keepalive: true,
-    }).catch(function () { /* a lost beat only loses seconds */ });
-  }
-
-  function flush() {
-    if (!watching) return;
-    var now = Date.now();
-    var seconds = Math.round((now - watching.since) / 1000);
-    watching.since = now;
-    if (seconds > 0) send(watching.url, { seconds: String(Math.min(seconds, 60)) });
-  }
-
-  function stop() { flush(); watching = null; }
 
   // Media events do not bubble: listen in the capture phase.
   document.addEventListener("play", function (evt) {
     var video = evt.target;
-    if (!video.matches || !video.matches("video[data-beat-url]")) return;
-    if (watching && watching.video !== video) stop();
-    var url = video.dataset.beatUrl;
-    if (!started[url]) { started[url] = true; send(url, { start: "1" }); }
-    watching = { video: video, url: url, since: Date.now() };
+    if (!video.matches || !video.matches("video[data-beat-url]") || !window.DealroomBeat) return;
+    window.DealroomBeat.start(video.dataset.beatUrl, video);
   }, true);
   ["pause", "ended"].forEach(function (name) {
     document.addEventListener(name, function (evt) {
-      if (watching && evt.target === watching.video) stop();
+      if (window.DealroomBeat) window.DealroomBeat.stop(evt.target);
     }, true);
   });
-  document.addEventListener("visibilitychange", function () {
-    if (!watching) return;
-    if (document.visibilityState === "hidden") flush();
-    else watching.since = Date.now(); // time spent away is not viewing time
-  });
-  setInterval(function () {
-    if (!watching || document.visibilityState !== "visible") return;
-    if (!document.contains(watching.video)) { stop(); return; }
-    flush();
-  }, BEAT_MS);
 
   function sortableResources() {
     var list = document.querySelector("[data-sortable-resources]");

@@ -134,6 +134,11 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         _set_codes(admin, False)
 
 
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
 # A few seconds of WebM video, recorded in the page from a canvas (no video file or encoder
 # in the repository).
 RECORD_WEBM = """async (seconds) => {
@@ -162,9 +167,12 @@ RECORD_WEBM = """async (seconds) => {
 }"""
 
 
-def test_a_video_plays_on_while_the_resource_list_changes_live(new_context, dealroom_server):
+def test_a_video_plays_on_while_the_resource_list_changes_live(
+    new_context, dealroom_server, console_messages
+):
     """Someone adds a resource while the seller watches a video of the room: the list is
-    replaced live, and the video the seller watches is the same element, still playing."""
+    replaced live, and the video the seller watches is the same element, still playing. The
+    video and a PDF open in the room's viewer page (the PDF framed from our own origin)."""
     import base64
 
     uid = secrets.token_hex(3)
@@ -215,3 +223,27 @@ def test_a_video_plays_on_while_the_resource_list_changes_live(new_context, deal
     assert kept.evaluate("v => v === window.__watched"), "the video element was replaced"
     assert kept.evaluate("v => !v.paused && window.__paused === 0"), "the video was paused"
     expect(row.locator("details.resource-preview")).to_have_attribute("open", "")
+
+    # The viewer pages, opened from the list in a new tab.
+    with watcher.context.expect_page() as opened:
+        row.get_by_test_id("resource-open").click()
+    viewer = opened.value
+    expect(viewer.get_by_test_id("viewer-video")).to_be_visible()
+    other.locator("#room-resources details").filter(
+        has=other.get_by_test_id("resource-upload")
+    ).locator("summary").click()
+    other.get_by_test_id("resource-file").set_input_files(
+        {"name": f"offer-{uid}.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
+    other.get_by_test_id("resource-upload").locator("input[name=title]").fill(f"Offer {uid}")
+    other.get_by_test_id("resource-upload-send").click()
+    pdf_row = other.get_by_test_id("resource").filter(has_text=f"Offer {uid}")
+    with other.context.expect_page() as opened:
+        pdf_row.get_by_test_id("resource-open").click()
+    pdf_viewer = opened.value
+    frame = pdf_viewer.get_by_test_id("viewer-pdf")
+    expect(frame).to_be_visible()
+    assert frame.get_attribute("src").endswith("?inline=1&preview=1")
+    pdf_viewer.get_by_test_id("viewer-back").click()
+    expect(pdf_viewer.get_by_test_id("room-title")).to_contain_text(ROOM)
+    assert csp_violations(console_messages) == []

@@ -184,3 +184,49 @@ def test_removed_guests_leave_the_panel(rm):
     services.engagement_record(actor=guest, resource_id=a_resource(rm).pk, kind="view")
     services.room_member_remove(actor=rm.rep, room_id=rm.room.pk, member_id=member.pk)
     assert selectors.engagement_panel(actor=rm.rep, room=rm.room) == []
+
+
+def test_a_pdf_opens_in_a_viewer_page_that_times_the_guest(rm, guest_client):
+    """The resource list opens PDFs, images and videos in a viewer page of the room: the file
+    is framed from our own origin only, and a guest's page carries the heartbeat; links and
+    other files have no viewer; what the guest may not see is a 404."""
+    from tests.rooms_units.test_uploads import docx_bytes
+
+    resource = a_resource(rm, title="Proposal 报价")
+    viewer = rm.base("g") + f"resources/{resource.pk}/view/"
+    guest = guest_client()
+    room_html = guest.get(rm.base("g")).content.decode()
+    assert f'href="{viewer}"' in room_html
+
+    page = guest.get(viewer)
+    assert page.status_code == 200
+    html = page.content.decode()
+    file_url = rm.base("g") + f"files/{resource.file_id}/"
+    assert f'src="{file_url}?inline=1&amp;preview=1"' in html and "<iframe" in html
+    assert f'data-beat-open="{rm.base("g")}resources/{resource.pk}/beat/"' in html
+    assert 'id="main-nav"' not in html  # a guest's pages have no navigation
+
+    framed = guest.get(file_url + "?inline=1&preview=1")
+    assert framed["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in framed["Content-Security-Policy"]
+    assert Engagement.objects.count() == 0  # the viewer's own load is not an open
+    downloaded = guest.get(file_url)
+    assert downloaded["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in downloaded["Content-Security-Policy"]
+
+    seller_html = seller_client(rm).get(rm.base("w") + f"resources/{resource.pk}/view/")
+    assert seller_html.status_code == 200
+    assert "data-beat-open" not in seller_html.content.decode()  # sellers are not timed
+
+    internal = a_resource(rm, internal="1")
+    link = services.resource_link_add(
+        actor=rm.rep, room_id=rm.room.pk, url="https://example.com/pricing", title="Pricing"
+    )
+    document = services.resource_upload(
+        actor=rm.rep,
+        room_id=rm.room.pk,
+        uploaded=SimpleUploadedFile("terms.docx", docx_bytes()),
+    )
+    for hidden in (internal, link, document):
+        assert guest.get(rm.base("g") + f"resources/{hidden.pk}/view/").status_code == 404
+    assert guest.get(rm.base("g") + "resources/999999/view/").status_code == 404

@@ -3,15 +3,17 @@
 Downloads are authorised again on every request through the selectors: a file the reader may
 not see now — internal, deleted, another room's — is a 404, the same as one that never
 existed. Files go out as attachments with their stored type, `nosniff` and no caching; only
-images, PDFs and videos are shown inline, and only when asked (`?inline=1`). Guests' opens and
-downloads are counted (`?preview=1` marks the page's own thumbnails and players, whose use the
-heartbeat counts instead). Uploads and the resources section's actions answer with what
+images, PDFs and videos are shown inline, and only when asked (`?inline=1`); a PDF shown inline
+may be framed by our own viewer page and by nobody else. Guests' opens and downloads are counted
+(`?preview=1` marks the page's own thumbnails, players and viewer, whose use the heartbeat
+counts instead). Uploads and the resources section's actions answer with what
 changed, like actions.py."""
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
@@ -20,12 +22,15 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.shortcuts import render
+from django.utils.csp import CSP
 from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dealroom.core.actors import Guest
 
-from .. import selectors, services
+from .. import live, selectors, services
 from ..models import RoomFile
 from .actions import _changed, _post
 from .guards import refused, room_view
@@ -117,6 +122,9 @@ def file_download(request, actor, room, file_id: int):
         response["Content-Length"] = str(file.size)
     if file.kind == "video":
         response["Accept-Ranges"] = "bytes"
+    if inline and file.kind == "pdf":  # the viewer page frames it (resource_viewer)
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}  # type: ignore[attr-defined]
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -233,6 +241,22 @@ def resource_reorder(request, actor, room):
         actor=actor, room_id=room.pk, resource_ids=request.POST.getlist("resource")
     )
     return _changed(request, actor, room)
+
+
+@never_cache
+@require_GET
+@room_view
+def resource_viewer(request, actor, room, resource_id: int):
+    """A resource's file shown in a page of its own (a PDF framed, an image, a video), opened
+    from the room in a new tab: a guest's time on it is counted for as long as it is open
+    (beat.js), which a bare file in a tab could not tell. Files not shown inline, and links,
+    have no viewer."""
+    resource = _resource_or_404(request, actor, room, resource_id)
+    if resource.file is None or not resource.file.inline:
+        raise _not_found(request, actor, room)
+    slug = request.resolver_match.kwargs["slug"]
+    ctx = live.context(actor, room, slug=slug, resource=resource, workspace=actor.workspace)
+    return render(request, "rooms/resource_viewer.html", ctx)
 
 
 @require_GET
