@@ -390,7 +390,8 @@ def test_deleting_takes_the_bytes_from_storage_and_keeps_the_rows(
     assert not on_disk(on_talk) and on_disk(kept)
     with django_capture_on_commit_callbacks(execute=True):
         services.resource_delete(actor=rm.rep, resource_id=resource.pk)
-    assert not on_disk(RoomFile.objects.get(pk=resource.file_id)) and on_disk(kept)
+    assert resource.file is not None
+    assert not on_disk(RoomFile.objects.get(pk=resource.file.pk)) and on_disk(kept)
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_delete(actor=rm.rep, comment_id=comment.pk)
     assert not on_disk(on_comment) and on_disk(on_task) and on_disk(kept)

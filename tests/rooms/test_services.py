@@ -317,6 +317,7 @@ def test_live_render_reads_member_names_only_for_a_mention(rm):
         actor=rm.rep, room_id=rm.room.pk, membership_id=rm.pp.manager.membership.pk
     )
     room = selectors.room_get(actor=rm.rep, room_id=rm.room.pk)
+    assert room is not None
     for body, reads_names in [
         ("Nobody named here", False),
         (f"Over to @[Old name]({manager_row.pk})", True),
