@@ -52,17 +52,23 @@ def _op(kind: str, html: str = "", *, into: str = "", element_id: str = "", mode
     return f"<template{attrs}>{html}</template>"
 
 
+class PartialContext(dict):
+    """A partial's context: a dict that can be referred to weakly (selectors.RoomFiles)."""
+
+
 def context(actor: Actor, room: Room, **extra) -> dict:
     """What every room partial needs to know about the reader (URLs are built from `side`
     and `slug`: /w/<slug>/rooms/… for sellers, /g/<slug>/rooms/… for guests)."""
-    ctx = {
-        "room": room,
-        "is_guest": isinstance(actor, Guest),
-        "can_manage": visibility.can_manage(actor, room),
-        "can_take_part": visibility.can_take_part(actor),
-        "side": "g" if isinstance(actor, Guest) else "w",
-        **extra,
-    }
+    ctx = PartialContext(
+        {
+            "room": room,
+            "is_guest": isinstance(actor, Guest),
+            "can_manage": visibility.can_manage(actor, room),
+            "can_take_part": visibility.can_take_part(actor),
+            "side": "g" if isinstance(actor, Guest) else "w",
+            **extra,
+        }
+    )
     if "slug" in extra:
         # The room's own URL; rows and comments append to it ("tasks/7/", "comments/9/edit/")
         # rather than reversing a URL each (hundreds per page).

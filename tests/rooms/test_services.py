@@ -336,6 +336,28 @@ def test_live_render_reads_member_names_only_for_a_mention(rm):
     assert f'data-member="{manager_row.pk}">@{manager_row.name}<' in html
 
 
+def test_a_partial_context_is_freed_by_reference_counting(rm):
+    """live.context and its RoomFiles hold no cycle: a render's context (its plan, comments,
+    members) is freed at once, not left for the garbage collector to find (its pauses held up
+    live delivery)."""
+    import gc
+    import weakref
+
+    from dealroom.rooms import live, selectors
+
+    room = selectors.room_get(actor=rm.rep, room_id=rm.room.pk)
+    assert room is not None
+    gc.disable()
+    try:
+        ctx = live.context(rm.rep, room, slug="alpha", comments=[])
+        assert ctx["files"].can_take_part is True
+        files = weakref.ref(ctx["files"])
+        del ctx
+        assert files() is None
+    finally:
+        gc.enable()
+
+
 def test_notification_level_none_silences_the_room(rm):
     services.room_notify_level_set(actor=rm.rep, room_id=rm.room.pk, level="none")
     guest = rm.guest()

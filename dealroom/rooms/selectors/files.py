@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -184,16 +185,24 @@ class RoomFiles:
     def __init__(self, actor: Actor, room: Room, context: dict):
         self.actor = actor
         self.room = room
-        self.context = context
+        self.can_manage = bool(context.get("can_manage"))
+        self.can_take_part = bool(context.get("can_take_part"))
+        # The context holds this object: a weak reference back, or every partial's context
+        # (its plan, comments, members) would be a cycle left to the garbage collector.
+        self._context = weakref.ref(context)
+
+    @property
+    def context(self) -> dict:
+        return self._context() or {}
 
     @cached_property
     def own_id(self) -> int | None:
         return own_member_id(actor=self.actor, room=self.room)
 
     def _may_change(self, creator_id) -> bool:
-        if self.context.get("can_manage"):
+        if self.can_manage:
             return True
-        return bool(self.context.get("can_take_part") and creator_id and creator_id == self.own_id)
+        return bool(self.can_take_part and creator_id and creator_id == self.own_id)
 
     @cached_property
     def resources(self) -> list[Resource]:
