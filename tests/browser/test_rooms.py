@@ -52,6 +52,16 @@ def _wait_room_live(page) -> None:
     expect(page.get_by_test_id("room")).to_have_attribute("data-live", "open", timeout=LIVE)
 
 
+def _seller_in_room(new_context, **options):
+    """The flagship deal's owner, logged in, on its room's page with the socket open."""
+    page = new_context(**options).new_page()
+    log_in(page, SELLER)
+    page.goto("/w/demo/rooms/")
+    page.get_by_test_id("my-room").filter(has_text=ROOM).click()
+    _wait_room_live(page)
+    return page
+
+
 def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, console_messages):
     uid = secrets.token_hex(3)
     guest_email = f"guest-{uid}@customer.example"
@@ -59,11 +69,7 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
     log_in(admin, "admin@demo.local")
     _set_codes(admin, True)
     try:
-        seller = new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        log_in(seller, SELLER)
-        seller.goto("/w/demo/rooms/")
-        seller.get_by_test_id("my-room").filter(has_text=ROOM).click()
-        _wait_room_live(seller)
+        seller = _seller_in_room(new_context, viewport={"width": 1400, "height": 1000})
         room_url = seller.url
 
         # The seller invites a new person of the customer by e-mail.
@@ -176,12 +182,7 @@ def test_a_video_plays_on_while_the_resource_list_changes_live(
     import base64
 
     uid = secrets.token_hex(3)
-    watcher = new_context(viewport={"width": 1200, "height": 900}).new_page()
-    log_in(watcher, SELLER)
-    watcher.goto("/w/demo/rooms/")
-    watcher.get_by_test_id("my-room").filter(has_text=ROOM).click()
-    _wait_room_live(watcher)
-    room_url = watcher.url
+    watcher = _seller_in_room(new_context, viewport={"width": 1200, "height": 900})
     video = base64.b64decode(watcher.evaluate(RECORD_WEBM, 6))
 
     upload = watcher.get_by_test_id("resource-upload")
@@ -206,10 +207,7 @@ def test_a_video_plays_on_while_the_resource_list_changes_live(
     )
     watcher.wait_for_function("() => window.__watched.currentTime > 0.5", timeout=10_000)
 
-    other = new_context().new_page()
-    log_in(other, SELLER)
-    other.goto(room_url)
-    _wait_room_live(other)
+    other = _seller_in_room(new_context)
     form = other.get_by_test_id("resource-link-form")
     other.locator("#room-resources details").filter(has=form).locator("summary").click()
     form.locator("input[name=url]").fill(f"https://example.com/{uid}")
