@@ -250,6 +250,10 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set when a file is attached (services.files._attach, the one writer), never cleared: a
+    # comment that never had a file is rendered without asking for its attachments (most
+    # comments, and every live render of one).
+    has_files = models.BooleanField(default=False)
 
     objects = RoomItemQuerySet.as_manager()
 

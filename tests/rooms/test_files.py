@@ -487,3 +487,44 @@ def test_room_page_queries_do_not_grow_with_files(rm, side):
     assert html.count('data-testid="resource"') == 20
     assert html.count('data-testid="attachment"') == 10  # the comments' files
     assert count() == small
+
+
+def test_comments_that_never_had_a_file_are_rendered_without_asking_for_files(rm):
+    """`Comment.has_files` is set by every way a file reaches a comment; a render of a comment
+    without it asks nothing about files, one with it shows them."""
+    import importlib
+
+    from django.apps import apps
+
+    from dealroom.rooms.services.common import latest_event_id
+
+    room = selectors.room_get(actor=rm.rep, room_id=rm.room.pk)
+    assert room is not None
+    plain = services.comment_post(actor=rm.rep, room_id=room.pk, body="No files here")
+    posted = services.comment_post_with_files(
+        actor=rm.rep, room_id=room.pk, body="The deck", uploaded=[pdf("deck.pdf")]
+    )
+    later = services.comment_post(actor=rm.rep, room_id=room.pk, body="One more thing")
+    services.attachment_upload(
+        actor=rm.rep, room_id=room.pk, uploaded=pdf("terms.pdf"), comment_id=later.pk
+    )
+    for comment in (plain, posted, later):
+        comment.refresh_from_db()
+    assert (plain.has_files, posted.has_files, later.has_files) == (False, True, True)
+
+    for comment, has_files in ((plain, False), (posted, True), (later, True)):
+        before = latest_event_id(room)
+        services.comment_edit(actor=rm.rep, comment_id=comment.pk, body=comment.body + "!")
+        events = selectors.room_events_after(actor=rm.rep, room=room, after=before)
+        with CaptureQueriesContext(connection) as queries:
+            html = live.event_ops(rm.rep, room, events, slug="alpha")
+        asked = any('FROM "rooms_roomfile"' in q["sql"] for q in queries.captured_queries)
+        assert asked is has_files
+        assert ('data-testid="attachment"' in html) is has_files
+
+    # Comments with files from before the hint get it from the migration.
+    migration = importlib.import_module("dealroom.rooms.migrations.0005_comment_has_files")
+    type(posted).objects.update(has_files=False)
+    migration.mark_comments_with_files(apps, None)
+    flagged = set(type(posted).objects.filter(has_files=True).values_list("pk", flat=True))
+    assert flagged == {posted.pk, later.pk}

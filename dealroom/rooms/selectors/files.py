@@ -233,8 +233,16 @@ class RoomFiles:
         return ",".join(f".{ext}" for ext in _ALLOWED)
 
     def attach(self, comments) -> None:
-        """Give each comment its `attachments` (one query for all of them)."""
-        todo = [c for c in comments or [] if not hasattr(c, "attachments")]
+        """Give each comment its `attachments` (one query for all of them; none for comments
+        that never had a file)."""
+        todo = []
+        for c in comments or []:
+            if hasattr(c, "attachments"):
+                continue
+            if c.has_files:
+                todo.append(c)
+            else:
+                c.attachments = []
         if not todo:
             return
         by_comment: dict[int, list[RoomFile]] = {}

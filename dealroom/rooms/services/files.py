@@ -339,6 +339,9 @@ def _attach(
 ) -> list[RoomFile]:
     """Rows and events for files already stored, attached to a task or a comment."""
     shared = _shared_task(task) if task else comment_is_shared(comment) if comment else False
+    if comment is not None and not comment.has_files:
+        Comment.objects.filter(pk=comment.pk).update(has_files=True)
+        comment.has_files = True
     files = []
     for item, name in zip(items, names, strict=True):
         file = _file_row(room, own, item, name, task=task, comment=comment)
