@@ -154,6 +154,11 @@
       var actions = c.querySelector(".comment-own-actions");
       if (actions) actions.hidden = !me || c.dataset.author !== me;
     });
+    // Controls only a file's uploader may use (the page is rendered alike for every reader
+    // of a kind; the server checks again).
+    document.querySelectorAll("[data-owner]").forEach(function (el) {
+      el.hidden = !me || el.dataset.owner !== me;
+    });
     document.querySelectorAll("[data-width]").forEach(function (bar) {
       bar.style.width = Math.max(0, Math.min(100, parseInt(bar.dataset.width, 10) || 0)) + "%";
     });

@@ -119,6 +119,19 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         expect(seller_row).to_have_class(re.compile(r"status-done"), timeout=LIVE)
         assert seller.evaluate("window.__marker") == 1  # no reload happened
 
+        # The guest shares a file: its menu (rename, remove) is the guest's own, and shows.
+        upload = guest.get_by_test_id("resource-upload")
+        guest.locator("#room-resources details").filter(has=upload).locator("summary").click()
+        upload.get_by_test_id("resource-file").set_input_files(
+            {"name": f"org-{uid}.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+        )
+        upload.get_by_test_id("resource-upload-send").click()
+        own_file = guest.get_by_test_id("resource").filter(has_text=f"org-{uid}")
+        expect(own_file.locator(".dropdown")).to_be_visible()
+        expect(seller.get_by_test_id("resource").filter(has_text=f"org-{uid}")).to_be_visible(
+            timeout=LIVE
+        )
+
         # The seller's internal comment: on the seller's page, never on the guest's.
         secret = f"内部：底价 80 万 Floor price {uid}"
         seller_form = seller.get_by_test_id("comment-form").first

@@ -402,6 +402,40 @@ def test_deleting_takes_the_bytes_from_storage_and_keeps_the_rows(
     assert not RoomFile.objects.filter(deleted_at__isnull=True).exists()
 
 
+def test_a_render_is_the_same_for_every_guest_and_marks_what_only_the_uploader_may_do(rm):
+    """Sockets of one kind of reader share a render, so what a guest's render holds must not
+    depend on which guest it is: the uploader's own controls (remove a file, change a
+    resource) carry `data-owner` and stay hidden until room.js finds the page's member id
+    there. The services refuse the others anyway."""
+    from dealroom.rooms.models import RoomMember
+
+    first = rm.guest()
+    rm.invite(email="li@customer.test", name="李华")
+    second_row = RoomMember.objects.get(room=rm.room, kind="guest", name="李华")
+    second = rm.guest(contact=second_row.contact)
+    services.resource_upload(actor=first, room_id=rm.room.pk, uploaded=pdf("ours.pdf"))
+    services.comment_post_with_files(
+        actor=first, room_id=rm.room.pk, body="Our files", uploaded=[pdf("a.pdf")]
+    )
+
+    def render(actor) -> str:
+        events = selectors.room_events_after(actor=actor, room=rm.room, after=0)
+        html = str(live.event_ops(actor, rm.room, events, slug="alpha"))
+        html += live.resources_ops(actor, rm.room, slug="alpha")
+        return re.sub(r'data-stamp="\d+"', "", html)  # when it was read
+
+    html = render(first)
+    assert html == render(second)
+    uploader = RoomMember.objects.get(room=rm.room, contact_id=first.contact_id).pk
+    owned = f'data-owner="{uploader}" hidden>'
+    assert owned + '<form class="d-inline" hx-post' in html  # the file's remove
+    assert '<div class="dropdown" ' + owned in html  # the resource's menu
+    assert 'data-testid="attachment-delete"' in html and 'data-testid="resource-delete"' in html
+    seller_html = render(rm.rep)  # who runs the room changes every file: nothing to hide
+    assert "data-owner" not in seller_html
+    assert 'data-testid="attachment-delete"' in seller_html
+
+
 def test_links_are_web_addresses_and_resources_keep_their_order(rm, guest_client):
     with pytest.raises(Invalid) as refused:
         services.resource_link_add(actor=rm.rep, room_id=rm.room.pk, url="javascript:alert(1)")

@@ -21,7 +21,7 @@ from ..models import (
 )
 
 # -- files and engagement --------------------------------------------------------------------
-from .rooms import own_member_id, room_settings
+from .rooms import room_settings
 
 
 def resource_list(*, actor: Actor, room: Room) -> list[Resource]:
@@ -179,14 +179,14 @@ class RoomFiles:
     """What room partials show of files, read for one reader the first time a template asks
     (live.context puts one in every partial's context; nothing is queried unless used):
     `resources`, `engagement` (sellers only), `thread` (the context's comments with their
-    attachments), `task_files` (the context's task's). Each file and resource is marked with
-    what the reader may do to it, so templates need no per-row queries."""
+    attachments), `task_files` (the context's task's). What is rendered depends only on the
+    kind of reader, never on who they are (sockets of one kind share a render): controls
+    only a file's uploader may use are marked with `data-owner` and shown by room.js to that
+    member alone; the services check again."""
 
     def __init__(self, actor: Actor, room: Room, context: dict):
         self.actor = actor
         self.room = room
-        self.can_manage = bool(context.get("can_manage"))
-        self.can_take_part = bool(context.get("can_take_part"))
         # The context holds this object: a weak reference back, or every partial's context
         # (its plan, comments, members) would be a cycle left to the garbage collector.
         self._context = weakref.ref(context)
@@ -196,20 +196,8 @@ class RoomFiles:
         return self._context() or {}
 
     @cached_property
-    def own_id(self) -> int | None:
-        return own_member_id(actor=self.actor, room=self.room)
-
-    def _may_change(self, creator_id) -> bool:
-        if self.can_manage:
-            return True
-        return bool(self.can_take_part and creator_id and creator_id == self.own_id)
-
-    @cached_property
     def resources(self) -> list[Resource]:
-        found = resource_list(actor=self.actor, room=self.room)
-        for r in found:
-            r.may_change = self._may_change(r.created_by_id)  # type: ignore[attr-defined]
-        return found
+        return resource_list(actor=self.actor, room=self.room)
 
     @cached_property
     def engagement(self) -> list[GuestEngagement] | None:
@@ -247,7 +235,6 @@ class RoomFiles:
             return
         by_comment: dict[int, list[RoomFile]] = {}
         for f in attachments_of(actor=self.actor, room=self.room, comment_ids=[c.pk for c in todo]):
-            f.may_change = self._may_change(f.uploaded_by_id)  # type: ignore[attr-defined]
             by_comment.setdefault(f.comment_id or 0, []).append(f)
         for c in todo:
             c.attachments = by_comment.get(c.pk, [])
@@ -263,10 +250,7 @@ class RoomFiles:
         task = self.context.get("task")
         if task is None:
             return []
-        found = attachments_of(actor=self.actor, room=self.room, task_ids=[task.pk])
-        for f in found:
-            f.may_change = self._may_change(f.uploaded_by_id)  # type: ignore[attr-defined]
-        return found
+        return attachments_of(actor=self.actor, room=self.room, task_ids=[task.pk])
 
 
 # Deal fields an owner may show the room's guests.
