@@ -122,3 +122,20 @@ def test_a_claim_nobody_answers_is_rendered_here(redis_settings, monkeypatch):
 
     [result] = run_as_processes(body)
     assert result == ["<p>here</p>", 42]
+
+
+def test_a_render_that_cannot_be_published_is_still_sent_here(redis_settings, monkeypatch):
+    """Redis refusing the publish costs the other processes a wait, not this one its render."""
+
+    async def refused(self, group, message):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(hub.LoopHub, "publish", refused)
+
+    async def make():
+        return ["<p>mine</p>", 43]
+
+    async def body():
+        return await renders.shared(("events", 7, 41, 43, ("guest",), "en"), "room-group", make)
+
+    assert run_as_processes(body) == [["<p>mine</p>", 43]]

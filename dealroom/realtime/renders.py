@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from django.conf import settings
 from .hub import RENDER_KEEP_SECONDS, RENDERED, hub
 
 WAIT_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 def _digest(key: tuple) -> str:
@@ -69,5 +72,8 @@ async def _render_once(
     result = await make()
     if not future.done():
         future.set_result(result)  # this process's sockets first
-    await loop_hub.publish(group, {"type": RENDERED, "key": digest, "result": result})
+    try:
+        await loop_hub.publish(group, {"type": RENDERED, "key": digest, "result": result})
+    except Exception:  # the others render themselves after WAIT_SECONDS
+        log.exception("renders: publishing a shared render failed")
     return result
