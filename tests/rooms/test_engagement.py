@@ -205,6 +205,8 @@ def test_a_pdf_opens_in_a_viewer_page_that_times_the_guest(rm, guest_client):
     assert f'src="{file_url}?inline=1&amp;preview=1"' in html and "<iframe" in html
     assert f'data-beat-open="{rm.base("g")}resources/{resource.pk}/beat/"' in html
     assert 'id="main-nav"' not in html  # a guest's pages have no navigation
+    rm.invite(room=rm.second_room())  # in two rooms: the bar lets them switch, here too
+    assert 'data-testid="guest-room-switch"' in guest.get(viewer).content.decode()
 
     framed = guest.get(file_url + "?inline=1&preview=1")
     assert framed["X-Frame-Options"] == "SAMEORIGIN"

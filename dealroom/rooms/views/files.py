@@ -255,7 +255,14 @@ def resource_viewer(request, actor, room, resource_id: int):
     if resource.file is None or not resource.file.inline:
         raise _not_found(request, actor, room)
     slug = request.resolver_match.kwargs["slug"]
-    ctx = live.context(actor, room, slug=slug, resource=resource, workspace=actor.workspace)
+    ctx = live.context(
+        actor,
+        room,
+        slug=slug,
+        resource=resource,
+        workspace=actor.workspace,
+        guest_rooms=selectors.my_rooms(actor=actor) if isinstance(actor, Guest) else [],
+    )
     return render(request, "rooms/resource_viewer.html", ctx)
 
 
