@@ -139,3 +139,53 @@ def test_a_render_that_cannot_be_published_is_still_sent_here(redis_settings, mo
         return await renders.shared(("events", 7, 41, 43, ("guest",), "en"), "room-group", make)
 
     assert run_as_processes(body) == [["<p>mine</p>", 43]]
+
+
+def test_a_request_thread_takes_the_render_a_socket_process_is_making(redis_settings):
+    """The poster's own answer: a socket's process claimed the key first (the event was
+    published at commit); the view waits for that render instead of making it again."""
+    key = ("events", 7, 50, 51, ("member", "rep", True, True), "en")
+    made: list[str] = []
+    claimed = threading.Event()
+
+    async def socket_make():
+        made.append("socket")
+        claimed.set()
+        await asyncio.sleep(0.2)
+        return ["<p>seller view</p>", 51]
+
+    async def body():
+        return await renders.shared(key, "room-group", socket_make)
+
+    def view_make():
+        made.append("view")
+        return ["<p>made again</p>", 51]
+
+    got = {}
+
+    def view():
+        claimed.wait(5)
+        got["view"] = renders.shared_sync(key, "room-group", view_make)
+
+    thread = threading.Thread(target=view)
+    thread.start()
+    [socket_result] = run_as_processes(body)
+    thread.join(5)
+    assert made == ["socket"]
+    assert got["view"] == socket_result == ["<p>seller view</p>", 51]
+
+
+def test_a_render_the_request_thread_made_serves_the_sockets(redis_settings):
+    key = ("events", 7, 52, 53, ("guest",), "zh-hans")
+    assert renders.shared_sync(key, "room-group", lambda: ["<p>访客</p>", 53]) == [
+        "<p>访客</p>",
+        53,
+    ]
+
+    async def socket_make():
+        raise AssertionError("rendered again")
+
+    async def body():
+        return await renders.shared(key, "room-group", socket_make)
+
+    assert run_as_processes(body) == [["<p>访客</p>", 53]]

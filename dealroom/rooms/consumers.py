@@ -38,7 +38,7 @@ from dealroom.realtime.renders import shared
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
 
-from . import live, selectors, services, visibility
+from . import live, selectors, services
 from .models import Room
 from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
@@ -161,7 +161,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         after = self.cursor
         if upto:
-            key = ("events", self.room_id, after, upto, self.reader, self.language)
+            key = live.events_key(self.room, after, upto, self.reader, self.language)
             html, last = await shared(
                 key,
                 self.room_group,
@@ -198,15 +198,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if room is None:
             return False
         self.room = room
-        if isinstance(self.actor, Guest):
-            self.reader = ("guest",)
-        else:
-            self.reader = (
-                "member",
-                self.actor.role,
-                visibility.can_manage(self.actor, room),
-                visibility.can_take_part(self.actor),
-            )
+        self.reader = live.reader_kind(self.actor, room)
         return True
 
     def _record_refusal(self) -> None:
@@ -216,14 +208,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
             refused_socket(self.actor, self.room_id, self.scope.get("path", ""))
 
-    def _render_after(self, after: int) -> tuple[str, int]:
+    def _render_after(self, after: int) -> list:
         assert self.actor is not None
-        events = selectors.room_events_after(actor=self.actor, room=self.room, after=after)
-        if not events:
-            return "", after
-        with translation.override(self.language):
-            html = str(live.event_ops(self.actor, self.room, events, slug=self.slug))
-        return html, events[-1].pk
+        return live.render_after(
+            self.actor, self.room, after, slug=self.slug, language=self.language
+        )
 
     def _render_people(self) -> tuple[str, int]:
         assert self.actor is not None

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dealroom.core.actors import Actor, Guest
+from dealroom.core.actors import Actor, Guest, Member
 
 from . import selectors, visibility
 from .models import Room, TaskKind
@@ -145,6 +146,36 @@ def activity_ops(actor: Actor, room: Room, events, *, slug: str) -> str:
         "rooms/_activity_items.html", context(actor, room, slug=slug, events=events)
     )
     return _op("upsert-many", html, into="#room-activity", mode="prepend")
+
+
+def reader_kind(actor: Actor, room: Room) -> tuple:
+    """What a render of the room can differ by, besides the language: a guest of the room; or a
+    member of a role, running the room or not, allowed to post or not. Readers of one kind
+    share renders (realtime/renders.py): nothing rendered may depend on who they are."""
+    if isinstance(actor, Guest):
+        return ("guest",)
+    return (
+        "member",
+        actor.role if isinstance(actor, Member) else "",
+        visibility.can_manage(actor, room),
+        visibility.can_take_part(actor),
+    )
+
+
+def events_key(room: Room, after: int, upto: int, reader: tuple, language: str) -> tuple:
+    """The shared render of the room's events after `after`, woken by event `upto`."""
+    return ("events", room.pk, after, upto, reader, language)
+
+
+def render_after(actor: Actor, room: Room, after: int, *, slug: str, language: str) -> list:
+    """[operations for the events after `after` the reader may see, the last event's id]: what
+    a socket sends and what the poster's own answer holds (a JSON value: shared via Redis)."""
+    events = selectors.room_events_after(actor=actor, room=room, after=after)
+    if not events:
+        return ["", after]
+    with translation.override(language):
+        html = str(event_ops(actor, room, events, slug=slug))
+    return [html, events[-1].pk]
 
 
 def cursor_op(event_id: int) -> str:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from dealroom.core.htmx import is_htmx
+from dealroom.realtime import renders
+from dealroom.realtime.groups import target_group
 
 from .. import live, selectors, services
+from ..services.common import latest_event_id
 from .guards import room_view
 
 
@@ -28,8 +32,16 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
-    events = selectors.room_events_after(actor=actor, room=room, after=_cursor(request))
-    body = live.event_ops(actor, room, events, slug=slug) + extra
+    after, language = _cursor(request), translation.get_language()
+    # The same render the room's sockets of this kind of reader get for this change: made
+    # once for all of them (realtime/renders.py), usually by a socket's process.
+    reader = live.reader_kind(actor, room)
+    html, _last = renders.shared_sync(
+        live.events_key(room, after, latest_event_id(room), reader, language),
+        target_group("rooms.room", room.pk),
+        lambda: live.render_after(actor, room, after, slug=slug, language=language),
+    )
+    body = html + extra
     own = selectors.own_member_id(actor=actor, room=room)
     if own:
         body += live.me_op(own)
