@@ -169,7 +169,7 @@ def hub() -> LoopHub:
 _redis = None
 
 
-def sync_redis():
+def _sync_redis():
     global _redis
     if _redis is None:
         import redis
@@ -182,7 +182,7 @@ def ping() -> str:
     """For the health check: the transport between processes answers (Redis), or there is
     none to ask (one process, no REDIS_URL)."""
     if settings.REDIS_URL:
-        sync_redis().ping()
+        _sync_redis().ping()
         return "ok"
     return "ok (one process)"
 
@@ -191,7 +191,7 @@ def publish(group: str, message: dict) -> None:
     """From sync code (after commit): one Redis PUBLISH, or, without Redis, a hand-over to
     each loop of this process that has sockets in the group."""
     if settings.REDIS_URL:
-        sync_redis().publish(_channel(group), json.dumps(message))
+        _sync_redis().publish(_channel(group), json.dumps(message))
         return
     with _lock:
         hubs = [h for h in _hubs.values() if group in h.groups and not h.loop.is_closed()]

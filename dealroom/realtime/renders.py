@@ -9,69 +9,27 @@ publishes the result on the group the sockets listen to; the other processes' hu
 from there (hub.RENDERED) instead of rendering again. A process that lost the claim and hears
 nothing within WAIT_SECONDS (the renderer died, Redis lost the message) renders itself.
 
-A request thread takes part too (shared_sync): the poster's own answer is the render its kind
-of reader's sockets get. The event is published at commit, before the view renders, so the
-sockets usually claim first and the view waits for their result (kept in Redis a few seconds
-next to the claim) instead of rendering it again.
-
 Results must be JSON values (they travel through Redis)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.conf import settings
 
-from . import hub as hubs
 from .hub import RENDER_KEEP_SECONDS, RENDERED, hub
 
 WAIT_SECONDS = 2.0
-WAIT_SYNC_SECONDS = 0.5  # a request thread waits less: it renders itself sooner
-POLL_SECONDS = 0.003
 
 log = logging.getLogger(__name__)
 
 
 def _digest(key: tuple) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-
-
-def _claim_key(digest: str) -> str:
-    return f"{getattr(settings, 'REDIS_PREFIX', 'dealroom')}:render:{digest}"
-
-
-def _result_key(digest: str) -> str:
-    return _claim_key(digest) + ":result"
-
-
-def shared_sync(key: tuple, group: str, make: Callable[[], Any]) -> Any:
-    """`shared` for a request thread: the result made once with the sockets that ask for the
-    same key, by whoever claims it first."""
-    if not settings.REDIS_URL:
-        return make()
-    redis = hubs.sync_redis()
-    digest = _digest(key)
-    if redis.set(_claim_key(digest), b"1", nx=True, ex=RENDER_KEEP_SECONDS):
-        result = make()
-        try:
-            redis.set(_result_key(digest), json.dumps(result), ex=RENDER_KEEP_SECONDS)
-            hubs.publish(group, {"type": RENDERED, "key": digest, "result": result})
-        except Exception:  # the others render themselves after WAIT_SECONDS
-            log.exception("renders: publishing a shared render failed")
-        return result
-    deadline = time.monotonic() + WAIT_SYNC_SECONDS
-    while time.monotonic() < deadline:
-        raw = redis.get(_result_key(digest))
-        if raw is not None:
-            return json.loads(raw)
-        time.sleep(POLL_SECONDS)
-    return make()
 
 
 async def shared(key: tuple, group: str, make: Callable[[], Awaitable[Any]]) -> Any:
@@ -102,11 +60,11 @@ async def _render_once(
     if not settings.REDIS_URL:
         return await make()
     loop_hub = hub()
-    claimed = await loop_hub.redis().set(_claim_key(digest), b"1", nx=True, ex=RENDER_KEEP_SECONDS)
+    prefix = getattr(settings, "REDIS_PREFIX", "dealroom")
+    claimed = await loop_hub.redis().set(
+        f"{prefix}:render:{digest}", b"1", nx=True, ex=RENDER_KEEP_SECONDS
+    )
     if not claimed:
-        made = await loop_hub.redis().get(_result_key(digest))
-        if made is not None:  # made before this process asked (or listened)
-            return json.loads(made)
         try:
             return await asyncio.wait_for(asyncio.shield(future), WAIT_SECONDS)
         except TimeoutError:
@@ -115,8 +73,6 @@ async def _render_once(
     if not future.done():
         future.set_result(result)  # this process's sockets first
     try:
-        payload = json.dumps(result)
-        await loop_hub.redis().set(_result_key(digest), payload, ex=RENDER_KEEP_SECONDS)
         await loop_hub.publish(group, {"type": RENDERED, "key": digest, "result": result})
     except Exception:  # the others render themselves after WAIT_SECONDS
         log.exception("renders: publishing a shared render failed")

@@ -11,11 +11,8 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from dealroom.core.htmx import is_htmx
-from dealroom.realtime import renders
-from dealroom.realtime.groups import target_group
 
 from .. import live, selectors, services
-from ..services.common import latest_event_id
 from .guards import room_view
 
 
@@ -32,14 +29,8 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
-    after, language = _cursor(request), translation.get_language()
-    # The same render the room's sockets of this kind of reader get for this change: made
-    # once for all of them (realtime/renders.py), usually by a socket's process.
-    reader = live.reader_kind(actor, room)
-    html, _last = renders.shared_sync(
-        live.events_key(room, after, latest_event_id(room), reader, language),
-        target_group("rooms.room", room.pk),
-        lambda: live.render_after(actor, room, after, slug=slug, language=language),
+    html, _last = live.render_after(
+        actor, room, _cursor(request), slug=slug, language=translation.get_language()
     )
     body = html + extra
     own = selectors.own_member_id(actor=actor, room=room)
