@@ -161,7 +161,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         after = self.cursor
         if upto:
-            key = live.events_key(self.room, after, upto, self.reader, self.language)
+            key = ("events", self.room_id, after, upto, self.reader, self.language)
             html, last = await shared(
                 key,
                 self.room_group,

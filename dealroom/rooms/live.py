@@ -162,11 +162,6 @@ def reader_kind(actor: Actor, room: Room) -> tuple:
     )
 
 
-def events_key(room: Room, after: int, upto: int, reader: tuple, language: str) -> tuple:
-    """The shared render of the room's events after `after`, woken by event `upto`."""
-    return ("events", room.pk, after, upto, reader, language)
-
-
 def render_after(actor: Actor, room: Room, after: int, *, slug: str, language: str) -> list:
     """[operations for the events after `after` the reader may see, the last event's id]: what
     a socket sends and what the poster's own answer holds (a JSON value: shared via Redis)."""

@@ -111,7 +111,6 @@
     };
   }
 
-  // Open menus and <details> survive a re-render of the section they are in.
   // The same element in the fresh markup: found by the id of its nearest holder with one (a
   // resource's row, a task), then by its place among its kind there; not by its place in the
   // whole section, which a new row above it shifts.
@@ -134,6 +133,7 @@
     });
   }
 
+  // Open menus and <details> survive a re-render of the section they are in.
   function keepOpenState(oldEl, newEl) {
     oldEl.querySelectorAll("details[open]").forEach(function (d) {
       var same = counterpart(d, oldEl, newEl, "details");

@@ -232,3 +232,7 @@ def test_a_pdf_opens_in_a_viewer_page_that_times_the_guest(rm, guest_client):
     for hidden in (internal, link, document):
         assert guest.get(rm.base("g") + f"resources/{hidden.pk}/view/").status_code == 404
     assert guest.get(rm.base("g") + "resources/999999/view/").status_code == 404
+    elsewhere = services.resource_upload(  # another room's: not through this room's address
+        actor=rm.rep, room_id=rm.second_room().pk, uploaded=pdf()
+    )
+    assert guest.get(rm.base("g") + f"resources/{elsewhere.pk}/view/").status_code == 404
