@@ -224,6 +224,38 @@ def test_posting_answers_with_what_changed_since_the_cursor(rm):
     assert bad.status_code == 400 and "Write something first." in bad.content.decode()
 
 
+# The statements of the room's busiest request, a comment posted with the page's cursor
+# current: session and actor, the room and the poster's right to it (asked twice: by the view
+# and again by the service), the poster's row, the comment, the members to notify, the room's
+# lock, the event and its targets, read-up-to, then the answer (events, comment, own row).
+POST_STATEMENTS = {"w": 19, "g": 19}
+
+
+@pytest.mark.parametrize("side", ["w", "g"])
+def test_posting_a_comment_costs_a_fixed_number_of_statements(rm, guest_client, side):
+    """A member of the room is not asked the deal's visibility (a subquery over teams and
+    territories) and a
+    guest's room is not asked of the database again; the members are read once."""
+    if side == "w":
+        browser = Client()
+        browser.force_login(rm.rep.user)
+    else:
+        browser = guest_client()
+    url = rm.base(side) + "comments/"
+    browser.post(url, {"body": "first"}, HTTP_HX_REQUEST="true")  # a seller joins the room
+    cursor = ActivityEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as ctx:
+        response = browser.post(
+            url, {"body": "second"}, HTTP_HX_REQUEST="true", HTTP_X_ROOM_CURSOR=str(cursor)
+        )
+    assert response.status_code == 200 and "second" in response.content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    statements = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) <= POST_STATEMENTS[side], "\n".join(statements)
+    assert not any(s.startswith('SELECT 1 AS "a" FROM "pipeline_opportunity"') for s in sql)
+    assert not any(s.startswith('SELECT 1 AS "a" FROM "rooms_room"') for s in sql)
+
+
 def _fill(rm, tasks: int, comments: int) -> None:
     guest = rm.guest()
     ms = services.milestone_create(actor=rm.rep, room_id=rm.room.pk, title="M")

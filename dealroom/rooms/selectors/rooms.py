@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
-from dealroom.core.actors import Actor, Guest, Member
+from dealroom.core.actors import Actor, Guest, Member, System
 
 from ..models import (
     GuestSession,
@@ -66,6 +66,8 @@ def room_get(*, actor: Actor, room_id) -> Room | None:
         pk = int(room_id)
     except (TypeError, ValueError):
         return None
+    if isinstance(actor, Guest) and pk not in actor.room_ids:
+        return None  # Room.visible_to for a guest: the rooms they were let into
     room = (
         Room.objects.filter(workspace_id=actor.workspace_id, pk=pk)
         .select_related(
@@ -79,15 +81,21 @@ def room_get(*, actor: Actor, room_id) -> Room | None:
     )
     if room is None:
         return None
-    if isinstance(actor, Member) and not actor.is_admin:
-        from dealroom.pipeline.models import Opportunity
+    if isinstance(actor, Guest | System) or (isinstance(actor, Member) and actor.is_admin):
+        return room  # a guest's own room; the whole workspace for the others
+    if not isinstance(actor, Member):
+        return None
+    # A member of the room is asked first: one indexed row, where the deal's visibility is
+    # a subquery over teams and territories (and those who post in a room are its members).
+    added = RoomMember.objects.filter(
+        room=room, membership_id=actor.membership.pk, removed_at__isnull=True
+    ).exists()
+    if added:
+        return room
+    from dealroom.pipeline.models import Opportunity
 
-        sees_deal = Opportunity.objects.visible_to(actor).filter(pk=room.opportunity_id).exists()
-        added = RoomMember.objects.filter(
-            room=room, membership_id=actor.membership.pk, removed_at__isnull=True
-        ).exists()
-        return room if sees_deal or added else None
-    return room if Room.objects.visible_to(actor).filter(pk=pk).exists() else None
+    sees_deal = Opportunity.objects.visible_to(actor).filter(pk=room.opportunity_id).exists()
+    return room if sees_deal else None
 
 
 def own_member_id(*, actor: Actor, room: Room) -> int | None:

@@ -12,7 +12,7 @@ from dealroom.core.actors import Actor
 from dealroom.core.errors import Forbidden, Invalid, NotFound
 
 from ..formatting import mentioned_ids, plain_text
-from ..models import Comment, CommentRevision, NotifyLevel, Room, RoomFile, RoomMember, Task
+from ..models import Comment, CommentRevision, NotifyLevel, RoomFile, RoomMember, Task
 from .common import as_int, discard_files, me, require_participant, room_event, taking_part
 from .plan import _internal_flag, _shared_task
 
@@ -32,15 +32,14 @@ def comment_is_shared(comment: Comment) -> bool:
     return not comment.internal and (comment.task is None or _shared_task(comment.task))
 
 
-def _recipients(room: Room, comment: Comment, own: RoomMember, mentioned: list[int]) -> list[int]:
-    """Seller-side users to notify: those mentioned (unless they chose nothing) and those who
-    want everything. A guest never causes a notification about an item they could not see."""
-    people = RoomMember.objects.filter(
-        room=room, removed_at__isnull=True, membership__isnull=False
-    ).exclude(pk=own.pk)
+def _recipients(people: list[RoomMember], own: RoomMember, mentioned: list[int]) -> list[int]:
+    """Seller-side users to notify, of the room's active members: those mentioned (unless
+    they chose nothing) and those who want everything. Guests get no in-app notification."""
     users: list[int] = []
-    for person in people.select_related("membership"):
-        if person.notify_level == NotifyLevel.NONE or person.membership is None:
+    for person in people:
+        if person.pk == own.pk or person.membership is None:
+            continue
+        if person.notify_level == NotifyLevel.NONE:
             continue
         if person.pk in mentioned or person.notify_level == NotifyLevel.ALL:
             users.append(person.membership.user_id)
@@ -73,9 +72,10 @@ def comment_post(*, actor: Actor, room_id, body, task_id=None, internal=False) -
         body=_body(body),
         internal=_internal_flag(actor, internal),
     )
-    members = set(
-        RoomMember.objects.filter(room=room, removed_at__isnull=True).values_list("pk", flat=True)
+    people = list(
+        RoomMember.objects.filter(room=room, removed_at__isnull=True).select_related("membership")
     )
+    members = {person.pk for person in people}
     mentioned = [m for m in mentioned_ids(comment.body) if m in members]
     room_event(
         actor,
@@ -84,7 +84,7 @@ def comment_post(*, actor: Actor, room_id, body, task_id=None, internal=False) -
         _data(comment, mentioned),
         shared=comment_is_shared(comment),
         by=own,
-        notify=_recipients(room, comment, own, mentioned),
+        notify=_recipients(people, own, mentioned),
     )
     return comment
 
