@@ -254,6 +254,79 @@ class TaskOrderIn(Schema):
     ids: list[int] = Field(description="The tasks you see under it, in the new order")
 
 
+# -- files -----------------------------------------------------------------------------------
+
+
+class FileOut(Schema):
+    """A stored file. `download` is where to GET it: asked again who may have it on every
+    request, sent as an attachment; `?inline=1` shows images, PDFs and videos in place."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    kind: str = Field(description="image, pdf, video, document, …")
+    internal: bool
+    uploaded_by: PersonOut | None
+    created_at: datetime
+    download: str
+
+
+class ResourceOut(Schema):
+    """An entry of the room's resources section: a stored file or a link."""
+
+    id: int
+    title: str
+    kind: str = Field(description="proposal, contract, video, link or other")
+    url: str = Field(description="A link's address; empty for a file")
+    file: FileOut | None
+    internal: bool
+    position: int
+    created_by: PersonOut | None
+    created_at: datetime
+
+
+class ResourceLinkIn(Schema):
+    url: str = ""
+    title: str = ""
+    kind: str = "link"
+    internal: bool = False
+
+
+class ResourcePatch(Schema):
+    """Only what is sent changes."""
+
+    title: str | None = None
+    kind: str | None = None
+    internal: bool | None = None
+
+
+class ResourceOrderIn(Schema):
+    ids: list[int] = Field(description="The room's resources, in the new order")
+
+
+class ResourceUseOut(Schema):
+    resource_id: int
+    title: str
+    views: int
+    downloads: int
+    seconds: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class GuestEngagementOut(Schema):
+    """One guest of the room: opened it or never, last activity, use of each resource."""
+
+    member: PersonOut
+    first_opened_at: datetime | None
+    last_activity_at: datetime | None
+    views: int
+    downloads: int
+    seconds: int
+    resources: list[ResourceUseOut]
+
+
 # -- conversation ----------------------------------------------------------------------------
 
 
@@ -267,6 +340,7 @@ class CommentOut(Schema):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    files: list[FileOut] = Field(description="Its attachments the reader may see")
 
 
 class CommentPage(Schema):

@@ -8,6 +8,7 @@ link → button → code flow and returns a logged-in-as-guest test client."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -114,3 +115,22 @@ def guest_client(rm):
         return guest_browser(link_token(mail.outbox[0]), rm.on_commit)
 
     return make
+
+
+@pytest.fixture
+def media(tmp_path, settings) -> Path:
+    """Files go to a directory of this test's own."""
+    root = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root
+
+
+def stored(root: Path) -> list[Path]:
+    """The files kept under the test's media directory."""
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

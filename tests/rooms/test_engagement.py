@@ -15,7 +15,7 @@ from dealroom.core.actors import Guest
 from dealroom.rooms import selectors, services
 from dealroom.rooms.models import Engagement, NotifyLevel, RoomMember
 
-from .test_files import media, pdf  # noqa: F401  (media: the storage fixture)
+from .test_files import pdf
 
 pytestmark = pytest.mark.django_db
 

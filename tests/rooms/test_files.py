@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -23,25 +22,11 @@ from dealroom.rooms import live, selectors, services
 from dealroom.rooms.models import Resource, RoomFile, RoomSettings
 from tests.rooms_units.test_uploads import docx_bytes, gps_exif, image_bytes, pe_executable
 
-from .conftest import guest_browser, link_token
+from .conftest import guest_browser, link_token, stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings) -> Path:
-    """Files go to a directory of this test's own."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
 
 
 def page(response) -> str:
@@ -49,10 +34,6 @@ def page(response) -> str:
     html = re.sub(r'"X-CSRFToken": "[^"]*"', "", response.content.decode())
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
     return html.replace(response.wsgi_request.path, "<path>")
-
-
-def stored(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def pdf(name: str = "Proposal 报价.pdf") -> SimpleUploadedFile:

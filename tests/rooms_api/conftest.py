@@ -13,7 +13,7 @@ from django.test import Client
 from dealroom.workspaces.services import api_token_create
 from tests.customers.conftest import cx  # noqa: F401  (the fixtures below build on it)
 from tests.pipeline.conftest import pp  # noqa: F401
-from tests.rooms.conftest import guest_client, rm  # noqa: F401
+from tests.rooms.conftest import guest_client, media, rm  # noqa: F401
 
 
 class RoomsApi:
@@ -47,6 +47,10 @@ class RoomsApi:
 
     def delete(self, path: str):
         return self._send("delete", path)
+
+    def upload(self, path: str, data: dict):
+        """multipart/form-data, as a browser sends files."""
+        return self.client.post(self.url(path), data, **self.headers)  # type: ignore[arg-type]
 
 
 @pytest.fixture

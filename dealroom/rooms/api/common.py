@@ -5,17 +5,17 @@ who may do what."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dealroom.core.actors import Actor
+from dealroom.core.actors import Actor, Guest
 from dealroom.core.errors import Invalid, NotFound
 
 from .. import selectors, services, visibility
 from ..formatting import render_comment
-from ..models import Comment, Milestone, Room, RoomMember, Task
+from ..models import Comment, Milestone, Resource, Room, RoomFile, RoomMember, Task
 
 MAX_PAGE = 100
 
@@ -34,12 +34,16 @@ def room_or_404(actor: Actor, room_id: int) -> Room:
     return room
 
 
-def task_or_404(actor: Actor, room: Room, task_id: int) -> Task:
-    """A task of this room the actor sees (an id of another room's task is not found here)."""
-    task = selectors.task_get(actor=actor, task_id=task_id)
-    if task is None or task.room_id != room.pk:
+def _of_room[T: (Task, Comment, RoomFile, Resource)](found: T | None, room: Room) -> T:
+    """What the selector found, if it is this room's: an id of another room's item is not
+    found through this room's path, even by someone who sees both rooms."""
+    if found is None or found.room_id != room.pk:
         raise NotFound()
-    return task
+    return found
+
+
+def task_or_404(actor: Actor, room: Room, task_id: int) -> Task:
+    return _of_room(selectors.task_get(actor=actor, task_id=task_id), room)
 
 
 def milestone_or_404(actor: Actor, room: Room, milestone_id: int) -> Milestone:
@@ -51,10 +55,7 @@ def milestone_or_404(actor: Actor, room: Room, milestone_id: int) -> Milestone:
 
 
 def comment_or_404(actor: Actor, room: Room, comment_id: int) -> Comment:
-    comment = selectors.comment_get(actor=actor, comment_id=comment_id)
-    if comment is None or comment.room_id != room.pk:
-        raise NotFound()
-    return comment
+    return _of_room(selectors.comment_get(actor=actor, comment_id=comment_id), room)
 
 
 # -- rooms -----------------------------------------------------------------------------------
@@ -237,7 +238,16 @@ def task_reorder(actor: Actor, room_id: int, milestone: int | None, ids: list[in
 # -- conversation ----------------------------------------------------------------------------
 
 
-def _comment_items(comments: list[Comment], names: Mapping[int, str]) -> list[dict[str, Any]]:
+def _comment_items(
+    actor: Actor, room: Room, comments: list[Comment], *, slug: str
+) -> list[dict[str, Any]]:
+    """Comments with their attachments the reader may see (one query, none when no comment
+    ever had a file)."""
+    names = selectors.member_names(room=room)
+    with_files = [c.pk for c in comments if c.has_files]
+    files: dict[int | None, list[dict[str, Any]]] = {}
+    for file in selectors.attachments_of(actor=actor, room=room, comment_ids=with_files):
+        files.setdefault(file.comment_id, []).append(file_item(actor, file, slug=slug))
     return [
         {
             "id": c.pk,
@@ -249,13 +259,14 @@ def _comment_items(comments: list[Comment], names: Mapping[int, str]) -> list[di
             "created_at": c.created_at,
             "edited_at": c.edited_at,
             "deleted": c.deleted_at is not None,
+            "files": files.get(c.pk, []),
         }
         for c in comments
     ]
 
 
 def comment_page(
-    actor: Actor, room_id: int, *, task: int | None, before: int | None, limit: int
+    actor: Actor, room_id: int, *, task: int | None, before: int | None, limit: int, slug: str
 ) -> dict[str, Any]:
     """A thread's newest comments before an id (keyset), oldest first. One row more than asked
     tells whether older ones remain."""
@@ -267,30 +278,169 @@ def comment_page(
     )
     more = len(found) > limit
     comments = found[1:] if more else found
-    items = _comment_items(comments, selectors.member_names(room=room))
+    items = _comment_items(actor, room, comments, slug=slug)
     return {"items": items, "before": comments[0].pk if more and comments else None}
 
 
-def comment_out(actor: Actor, room: Room, comment_id: int) -> dict[str, Any]:
+def comment_out(actor: Actor, room: Room, comment_id: int, *, slug: str) -> dict[str, Any]:
     comment = comment_or_404(actor, room, comment_id)
-    return _comment_items([comment], selectors.member_names(room=room))[0]
+    return _comment_items(actor, room, [comment], slug=slug)[0]
 
 
-def comment_post(actor: Actor, room_id: int, body: str, task: int | None, internal: bool):
+def comment_post(
+    actor: Actor, room_id: int, body: str, task: int | None, internal: bool, *, slug: str
+):
     room = room_or_404(actor, room_id)
     comment = services.comment_post(
         actor=actor, room_id=room.pk, body=body, task_id=task, internal=internal
     )
-    return comment_out(actor, room, comment.pk)
+    return comment_out(actor, room, comment.pk, slug=slug)
 
 
-def comment_edit(actor: Actor, room_id: int, comment_id: int, body: str):
+def comment_edit(actor: Actor, room_id: int, comment_id: int, body: str, *, slug: str):
     room = room_or_404(actor, room_id)
     comment = comment_or_404(actor, room, comment_id)
     services.comment_edit(actor=actor, comment_id=comment.pk, body=body)
-    return comment_out(actor, room, comment.pk)
+    return comment_out(actor, room, comment.pk, slug=slug)
 
 
 def comment_delete(actor: Actor, room_id: int, comment_id: int) -> None:
     comment = comment_or_404(actor, room_or_404(actor, room_id), comment_id)
     services.comment_delete(actor=actor, comment_id=comment.pk)
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def file_or_404(actor: Actor, room: Room, file_id: int) -> RoomFile:
+    """A stored file of this room the actor may have now (asked again on every request)."""
+    return _of_room(selectors.file_get(actor=actor, file_id=file_id), room)
+
+
+def resource_or_404(actor: Actor, room: Room, resource_id: int) -> Resource:
+    return _of_room(selectors.resource_get(actor=actor, resource_id=resource_id), room)
+
+
+def file_item(actor: Actor, file: RoomFile, *, slug: str) -> dict[str, Any]:
+    side = "g" if isinstance(actor, Guest) else "w"
+    return {
+        "id": file.pk,
+        "name": file.original_name,
+        "content_type": file.content_type,
+        "size": file.size,
+        "kind": file.kind,
+        "internal": file.internal,
+        "uploaded_by": file.uploaded_by,
+        "created_at": file.created_at,
+        "download": f"/api/{side}/{slug}/rooms/{file.room_id}/files/{file.pk}",
+    }
+
+
+def _resource_item(actor: Actor, resource: Resource, *, slug: str) -> dict[str, Any]:
+    return {
+        "id": resource.pk,
+        "title": resource.title,
+        "kind": resource.kind,
+        "url": resource.url,
+        "file": file_item(actor, resource.file, slug=slug) if resource.file else None,
+        "internal": resource.internal,
+        "position": resource.position,
+        "created_by": resource.created_by,
+        "created_at": resource.created_at,
+    }
+
+
+def resource_list(actor: Actor, room_id: int, *, slug: str) -> list[dict[str, Any]]:
+    room = room_or_404(actor, room_id)
+    return [
+        _resource_item(actor, r, slug=slug) for r in selectors.resource_list(actor=actor, room=room)
+    ]
+
+
+def _resource_out(actor: Actor, room: Room, resource_id: int, *, slug: str) -> dict[str, Any]:
+    """A resource as the list shows it, read again as the actor after a change."""
+    for resource in selectors.resource_list(actor=actor, room=room):
+        if resource.pk == resource_id:
+            return _resource_item(actor, resource, slug=slug)
+    raise NotFound()
+
+
+def resource_upload(
+    actor: Actor, room_id: int, uploaded, *, title: str, kind: str, internal: bool, slug: str
+) -> dict[str, Any]:
+    room = room_or_404(actor, room_id)
+    resource = services.resource_upload(
+        actor=actor, room_id=room.pk, uploaded=uploaded, title=title, kind=kind, internal=internal
+    )
+    return _resource_out(actor, room, resource.pk, slug=slug)
+
+
+def resource_link_add(actor: Actor, room_id: int, data: dict, *, slug: str) -> dict[str, Any]:
+    room = room_or_404(actor, room_id)
+    resource = services.resource_link_add(actor=actor, room_id=room.pk, **data)
+    return _resource_out(actor, room, resource.pk, slug=slug)
+
+
+def resource_update(
+    actor: Actor, room_id: int, resource_id: int, data: dict, *, slug: str
+) -> dict[str, Any]:
+    """Title, kind and internal in one change: all of it or, refused, none of it."""
+    if not data:
+        raise Invalid(_("Send at least one of title, kind, internal."))
+    room = room_or_404(actor, room_id)
+    resource = resource_or_404(actor, room, resource_id)
+    with transaction.atomic():
+        if "title" in data or "kind" in data:
+            services.resource_update(
+                actor=actor,
+                resource_id=resource.pk,
+                title=data.get("title", resource.title),
+                kind=data.get("kind"),
+            )
+        if "internal" in data:
+            services.resource_internal_set(
+                actor=actor, resource_id=resource.pk, internal=data["internal"]
+            )
+    return _resource_out(actor, room, resource.pk, slug=slug)
+
+
+def resource_delete(actor: Actor, room_id: int, resource_id: int) -> None:
+    resource = resource_or_404(actor, room_or_404(actor, room_id), resource_id)
+    services.resource_delete(actor=actor, resource_id=resource.pk)
+
+
+def resource_reorder(actor: Actor, room_id: int, ids: list[int]) -> None:
+    room = room_or_404(actor, room_id)
+    services.resource_reorder(actor=actor, room_id=room.pk, resource_ids=ids)
+
+
+def task_files(actor: Actor, room_id: int, task_id: int, *, slug: str) -> list[dict[str, Any]]:
+    room = room_or_404(actor, room_id)
+    task = task_or_404(actor, room, task_id)
+    files = selectors.attachments_of(actor=actor, room=room, task_ids=[task.pk])
+    return [file_item(actor, f, slug=slug) for f in files]
+
+
+def attachment_upload(
+    actor: Actor,
+    room_id: int,
+    uploaded,
+    *,
+    task: int | None = None,
+    comment: int | None = None,
+    slug: str,
+) -> dict[str, Any]:
+    """A file on a task the actor sees, or on a comment of their own."""
+    room = room_or_404(actor, room_id)
+    task_id = task_or_404(actor, room, task).pk if task is not None else None
+    comment_id = comment_or_404(actor, room, comment).pk if comment is not None else None
+    file = services.attachment_upload(
+        actor=actor, room_id=room.pk, uploaded=uploaded, task_id=task_id, comment_id=comment_id
+    )
+    return file_item(actor, file_or_404(actor, room, file.pk), slug=slug)
+
+
+def attachment_delete(actor: Actor, room_id: int, file_id: int) -> None:
+    """An attachment goes; a resource's file goes with its resource (resource_delete)."""
+    file = file_or_404(actor, room_or_404(actor, room_id), file_id)
+    services.attachment_delete(actor=actor, file_id=file.pk)

@@ -3,8 +3,9 @@ link (the session's guest session, `views.guards.resolve_actor`). No login and n
 token: these operations run with `auth=None` and find the guest themselves; writes check the
 CSRF token, as the session makes them a cookie-authenticated request.
 
-Reading and taking part only — the room, its plan, tasks and threads, the people in it by
-name. Running the room (members, invitations, settings, activity) has no guest route. Every
+Reading and taking part only — the room, its plan, tasks and threads, its resources and files,
+the people in it by name. Running the room (members, invitations, settings, activity,
+engagement, the order of resources) has no guest route. Every
 refusal (404 or 403) is kept in the activity record, as on the guest's pages."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.utils import check_csrf
 
 from dealroom.core.actors import Guest
@@ -24,6 +25,7 @@ from ..schemas import (
     CommentOut,
     CommentPage,
     CommentPatch,
+    FileOut,
     MilestoneIn,
     MilestoneOrderIn,
     MilestoneOut,
@@ -32,6 +34,9 @@ from ..schemas import (
     NotifyLevelOut,
     PersonOut,
     PlanOut,
+    ResourceLinkIn,
+    ResourceOut,
+    ResourcePatch,
     RoomOut,
     RoomPage,
     TaskIn,
@@ -40,6 +45,7 @@ from ..schemas import (
     TaskStatusIn,
 )
 from ..views import guards
+from ..views.files import file_response
 from . import common
 
 router = Router(tags=["rooms (guests)"], auth=None)
@@ -225,13 +231,15 @@ def comment_list(
     limit: int = 50,
 ):
     with guest(request, slug, room_id) as actor:
-        return common.comment_page(actor, room_id, task=task, before=before, limit=limit)
+        return common.comment_page(actor, room_id, task=task, before=before, limit=limit, slug=slug)
 
 
 @router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post (guest)"))
 def comment_post(request, slug: str, room_id: int, payload: CommentIn):
     with guest(request, slug, room_id) as actor:
-        out = common.comment_post(actor, room_id, payload.body, payload.task, payload.internal)
+        out = common.comment_post(
+            actor, room_id, payload.body, payload.task, payload.internal, slug=slug
+        )
     return Status(201, out)
 
 
@@ -242,7 +250,7 @@ def comment_post(request, slug: str, room_id: int, payload: CommentIn):
 )
 def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
     with guest(request, slug, room_id) as actor:
-        return common.comment_edit(actor, room_id, comment_id, payload.body)
+        return common.comment_edit(actor, room_id, comment_id, payload.body, slug=slug)
 
 
 @router.delete(
@@ -254,3 +262,118 @@ def comment_delete(request, slug: str, room_id: int, comment_id: int):
     with guest(request, slug, room_id) as actor:
         common.comment_delete(actor, room_id, comment_id)
     return Status(204, None)
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/resources", response=list[ResourceOut], **op("resources", "Resources (guest)"))
+def resource_list(request, slug: str, room_id: int):
+    with guest(request, slug, room_id) as actor:
+        return common.resource_list(actor, room_id, slug=slug)
+
+
+@router.post(
+    ROOM + "/resources", response={201: ResourceOut}, **op("resource_upload", "Upload (guest)")
+)
+def resource_upload(
+    request,
+    slug: str,
+    room_id: int,
+    file: File[UploadedFile | None] = None,
+    title: Form[str] = "",
+    kind: Form[str] = "",
+):
+    with guest(request, slug, room_id) as actor:
+        out = common.resource_upload(
+            actor, room_id, file, title=title, kind=kind, internal=False, slug=slug
+        )
+    return Status(201, out)
+
+
+@router.post(
+    ROOM + "/resources/links",
+    response={201: ResourceOut},
+    **op("resource_link", "Add a link (guest)"),
+)
+def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
+    with guest(request, slug, room_id) as actor:
+        out = common.resource_link_add(actor, room_id, payload.dict(), slug=slug)
+    return Status(201, out)
+
+
+@router.patch(
+    ROOM + "/resources/{int:resource_id}",
+    response=ResourceOut,
+    **op("resource_update", "Rename your resource (guest)"),
+)
+def resource_update(request, slug: str, room_id: int, resource_id: int, payload: ResourcePatch):
+    with guest(request, slug, room_id) as actor:
+        data = payload.dict(exclude_unset=True)
+        return common.resource_update(actor, room_id, resource_id, data, slug=slug)
+
+
+@router.delete(
+    ROOM + "/resources/{int:resource_id}",
+    response={204: None},
+    **op("resource_delete", "Delete your resource (guest)"),
+)
+def resource_delete(request, slug: str, room_id: int, resource_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.resource_delete(actor, room_id, resource_id)
+    return Status(204, None)
+
+
+@router.get(ROOM + "/files/{int:file_id}", **op("file", "Download a file (guest)"))
+def file_download(request, slug: str, room_id: int, file_id: int):
+    """Counted in the room's engagement, as the room page's downloads are."""
+    with guest(request, slug, room_id) as actor:
+        file = common.file_or_404(actor, common.room_or_404(actor, room_id), file_id)
+        return file_response(request, actor, file)
+
+
+@router.delete(
+    ROOM + "/files/{int:file_id}",
+    response={204: None},
+    **op("file_delete", "Delete your file (guest)"),
+)
+def file_delete(request, slug: str, room_id: int, file_id: int):
+    with guest(request, slug, room_id) as actor:
+        common.attachment_delete(actor, room_id, file_id)
+    return Status(204, None)
+
+
+@router.get(
+    ROOM + "/tasks/{int:task_id}/files",
+    response=list[FileOut],
+    **op("task_files", "A task's files (guest)"),
+)
+def task_files(request, slug: str, room_id: int, task_id: int):
+    with guest(request, slug, room_id) as actor:
+        return common.task_files(actor, room_id, task_id, slug=slug)
+
+
+@router.post(
+    ROOM + "/tasks/{int:task_id}/files",
+    response={201: FileOut},
+    **op("task_file_upload", "Attach a file to a task (guest)"),
+)
+def task_file_upload(
+    request, slug: str, room_id: int, task_id: int, file: File[UploadedFile | None] = None
+):
+    with guest(request, slug, room_id) as actor:
+        out = common.attachment_upload(actor, room_id, file, task=task_id, slug=slug)
+    return Status(201, out)
+
+
+@router.post(
+    ROOM + "/comments/{int:comment_id}/files",
+    response={201: FileOut},
+    **op("comment_file_upload", "Attach a file to your comment (guest)"),
+)
+def comment_file_upload(
+    request, slug: str, room_id: int, comment_id: int, file: File[UploadedFile | None] = None
+):
+    with guest(request, slug, room_id) as actor:
+        out = common.attachment_upload(actor, room_id, file, comment=comment_id, slug=slug)
+    return Status(201, out)

@@ -4,7 +4,7 @@ included; the services decide who may run it (403) and the selectors what exists
 
 from __future__ import annotations
 
-from ninja import Router, Status
+from ninja import File, Form, Router, Status, UploadedFile
 
 from dealroom.core.errors import Forbidden
 from dealroom.workspaces.api import actor_for
@@ -16,6 +16,8 @@ from ..schemas import (
     CommentOut,
     CommentPage,
     CommentPatch,
+    FileOut,
+    GuestEngagementOut,
     GuestInviteIn,
     InvitationOut,
     MemberAddIn,
@@ -27,6 +29,10 @@ from ..schemas import (
     NotifyLevelIn,
     NotifyLevelOut,
     PlanOut,
+    ResourceLinkIn,
+    ResourceOrderIn,
+    ResourceOut,
+    ResourcePatch,
     RoomSettingsIn,
     SellerRoomOut,
     SellerRoomPage,
@@ -35,6 +41,7 @@ from ..schemas import (
     TaskOut,
     TaskStatusIn,
 )
+from ..views.files import file_response
 from . import common
 
 router = Router(tags=["rooms"])
@@ -271,13 +278,15 @@ def comment_list(
     """The room's thread, or a task's with `task`: the newest `limit` comments before the id
     `before`, oldest first."""
     actor = actor_for(request, slug)
-    return common.comment_page(actor, room_id, task=task, before=before, limit=limit)
+    return common.comment_page(actor, room_id, task=task, before=before, limit=limit, slug=slug)
 
 
 @router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post"))
 def comment_post(request, slug: str, room_id: int, payload: CommentIn):
     actor = actor_for(request, slug)
-    out = common.comment_post(actor, room_id, payload.body, payload.task, payload.internal)
+    out = common.comment_post(
+        actor, room_id, payload.body, payload.task, payload.internal, slug=slug
+    )
     return Status(201, out)
 
 
@@ -287,7 +296,8 @@ def comment_post(request, slug: str, room_id: int, payload: CommentIn):
     **op("comment_edit", "Edit your comment"),
 )
 def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
-    return common.comment_edit(actor_for(request, slug), room_id, comment_id, payload.body)
+    actor = actor_for(request, slug)
+    return common.comment_edit(actor, room_id, comment_id, payload.body, slug=slug)
 
 
 @router.delete(
@@ -298,3 +308,153 @@ def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: Com
 def comment_delete(request, slug: str, room_id: int, comment_id: int):
     common.comment_delete(actor_for(request, slug), room_id, comment_id)
     return Status(204, None)
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+@router.get(ROOM + "/resources", response=list[ResourceOut], **op("resources", "Resources"))
+def resource_list(request, slug: str, room_id: int):
+    """The room's resources section in order: files and links, internal ones marked."""
+    return common.resource_list(actor_for(request, slug), room_id, slug=slug)
+
+
+@router.post(ROOM + "/resources", response={201: ResourceOut}, **op("resource_upload", "Upload"))
+def resource_upload(
+    request,
+    slug: str,
+    room_id: int,
+    file: File[UploadedFile | None] = None,
+    title: Form[str] = "",
+    kind: Form[str] = "",
+    internal: Form[bool] = False,
+):
+    """A file for the resources section (multipart/form-data). The file's type is checked by
+    its content, images are re-encoded, the workspace's size limit applies."""
+    actor = actor_for(request, slug)
+    out = common.resource_upload(
+        actor, room_id, file, title=title, kind=kind, internal=internal, slug=slug
+    )
+    return Status(201, out)
+
+
+@router.post(
+    ROOM + "/resources/links", response={201: ResourceOut}, **op("resource_link", "Add a link")
+)
+def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
+    out = common.resource_link_add(actor_for(request, slug), room_id, payload.dict(), slug=slug)
+    return Status(201, out)
+
+
+@router.patch(
+    ROOM + "/resources/{int:resource_id}",
+    response=ResourceOut,
+    **op("resource_update", "Change a resource"),
+)
+def resource_update(request, slug: str, room_id: int, resource_id: int, payload: ResourcePatch):
+    data = payload.dict(exclude_unset=True)
+    return common.resource_update(actor_for(request, slug), room_id, resource_id, data, slug=slug)
+
+
+@router.delete(
+    ROOM + "/resources/{int:resource_id}",
+    response={204: None},
+    **op("resource_delete", "Delete a resource"),
+)
+def resource_delete(request, slug: str, room_id: int, resource_id: int):
+    common.resource_delete(actor_for(request, slug), room_id, resource_id)
+    return Status(204, None)
+
+
+@router.post(
+    ROOM + "/resources/order", response={204: None}, **op("resource_reorder", "Reorder resources")
+)
+def resource_reorder(request, slug: str, room_id: int, payload: ResourceOrderIn):
+    common.resource_reorder(actor_for(request, slug), room_id, payload.ids)
+    return Status(204, None)
+
+
+@router.get(ROOM + "/files/{int:file_id}", **op("file", "Download a file"))
+def file_download(request, slug: str, room_id: int, file_id: int):
+    """The file itself, as an attachment (`?inline=1`: images, PDFs and videos in place)."""
+    actor = actor_for(request, slug)
+    file = common.file_or_404(actor, common.room_or_404(actor, room_id), file_id)
+    return file_response(request, actor, file)
+
+
+@router.delete(
+    ROOM + "/files/{int:file_id}", response={204: None}, **op("file_delete", "Delete a file")
+)
+def file_delete(request, slug: str, room_id: int, file_id: int):
+    """An attachment of a task or a comment (a resource's file goes with its resource)."""
+    common.attachment_delete(actor_for(request, slug), room_id, file_id)
+    return Status(204, None)
+
+
+@router.get(
+    ROOM + "/tasks/{int:task_id}/files",
+    response=list[FileOut],
+    **op("task_files", "A task's files"),
+)
+def task_files(request, slug: str, room_id: int, task_id: int):
+    return common.task_files(actor_for(request, slug), room_id, task_id, slug=slug)
+
+
+@router.post(
+    ROOM + "/tasks/{int:task_id}/files",
+    response={201: FileOut},
+    **op("task_file_upload", "Attach a file to a task"),
+)
+def task_file_upload(
+    request, slug: str, room_id: int, task_id: int, file: File[UploadedFile | None] = None
+):
+    actor = actor_for(request, slug)
+    return Status(201, common.attachment_upload(actor, room_id, file, task=task_id, slug=slug))
+
+
+@router.post(
+    ROOM + "/comments/{int:comment_id}/files",
+    response={201: FileOut},
+    **op("comment_file_upload", "Attach a file to your comment"),
+)
+def comment_file_upload(
+    request, slug: str, room_id: int, comment_id: int, file: File[UploadedFile | None] = None
+):
+    actor = actor_for(request, slug)
+    out = common.attachment_upload(actor, room_id, file, comment=comment_id, slug=slug)
+    return Status(201, out)
+
+
+@router.get(
+    ROOM + "/engagement",
+    response=list[GuestEngagementOut],
+    **op("engagement", "The guests' engagement"),
+)
+def engagement(request, slug: str, room_id: int):
+    """Every guest of the room, most recently active first (those who never came last), with
+    their use of each resource: views, downloads, seconds viewed."""
+    actor = actor_for(request, slug)
+    panel = selectors.engagement_panel(actor=actor, room=common.room_or_404(actor, room_id))
+    return [
+        {
+            "member": guest.member,
+            "first_opened_at": guest.member.first_opened_at,
+            "last_activity_at": guest.last_activity,
+            "views": guest.views,
+            "downloads": guest.downloads,
+            "seconds": sum(use.seconds for use in guest.uses),
+            "resources": [
+                {
+                    "resource_id": use.resource_id,
+                    "title": use.resource.title,
+                    "views": use.views,
+                    "downloads": use.downloads,
+                    "seconds": use.seconds,
+                    "first_seen_at": use.first_seen_at,
+                    "last_seen_at": use.last_seen_at,
+                }
+                for use in guest.uses
+            ],
+        }
+        for guest in panel or []
+    ]

@@ -29,7 +29,7 @@ def resource_list(*, actor: Actor, room: Room) -> list[Resource]:
     return list(
         Resource.objects.in_room(actor, room)
         .alive()
-        .select_related("file", "created_by")
+        .select_related("file", "file__uploaded_by", "created_by")
         .order_by("position", "pk")
     )
 

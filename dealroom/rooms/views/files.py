@@ -97,7 +97,13 @@ def _partial(handle, file: RoomFile, start: int, end: int, inline: bool):
 @require_GET
 @room_view
 def file_download(request, actor, room, file_id: int):
-    file = _file_or_404(request, actor, room, file_id)
+    return file_response(request, actor, _file_or_404(request, actor, room, file_id))
+
+
+def file_response(request, actor, file: RoomFile) -> HttpResponse:
+    """A file the actor may have (found through the selectors just now), as pages and the API
+    send it: an attachment unless `?inline=1` for a kind shown inline, byte ranges for video,
+    a guest's open counted unless `?preview=1`."""
     inline = request.GET.get("inline") == "1" and file.inline
     byte_range = _byte_range(request, file.size) if file.kind == "video" and inline else None
     if request.headers.get("Range") and file.kind == "video" and inline and byte_range is None:
