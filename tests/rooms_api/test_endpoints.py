@@ -273,12 +273,23 @@ def test_openapi_lists_the_rooms_paths(client):
         "/api/g/{slug}/rooms/{room_id}/plan",
         "/api/g/{slug}/rooms/{room_id}/comments/{comment_id}",
         "/api/g/{slug}/rooms/{room_id}/tasks/{task_id}/status",
+        "/api/w/{slug}/rooms/{room_id}/resources",
+        "/api/w/{slug}/rooms/{room_id}/files/{file_id}",
+        "/api/w/{slug}/rooms/{room_id}/engagement",
+        "/api/g/{slug}/rooms/{room_id}/resources/{resource_id}",
+        "/api/g/{slug}/rooms/{room_id}/comments/{comment_id}/files",
     ):
         assert path in paths, path
+    # An upload is a form with a file: documented as multipart.
+    upload = paths["/api/w/{slug}/rooms/{room_id}/resources"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]
     seller_op = paths["/api/w/{slug}/rooms/{room_id}"]["get"]
     guest_op = paths["/api/g/{slug}/rooms/{room_id}"]["get"]
     assert seller_op["security"] and "security" not in guest_op
     assert seller_op["operationId"] == "room_get" and guest_op["operationId"] == "guest_room_get"
     # No guest route runs the room.
-    assert not any(p.startswith("/api/g/") and "invitations" in p for p in paths)
+    assert not any(
+        p.startswith("/api/g/") and ("invitations" in p or "engagement" in p) for p in paths
+    )
+    assert "/api/g/{slug}/rooms/{room_id}/resources/order" not in paths
     assert "post" not in paths["/api/g/{slug}/rooms/{room_id}/members"]
