@@ -182,20 +182,20 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
     selectors as the reader), oldest first."""
     parts: list[str] = []
     names = selectors.member_names(room=room)
+    comments = _comments_of(actor, room, events, slug=slug)
     plan_done = people_done = files_done = False
     for event in events:
         verb = event.verb
         data = event.data or {}
         if verb.startswith("room_comment."):
-            comment = selectors.comment_get(actor=actor, comment_id=data.get("comment"), room=room)
-            if comment is not None and comment.room_id == room.pk:
-                _give_files(actor, room, comment, slug=slug)
+            comment = comments.get(data.get("comment"))
+            if comment is not None:
                 parts.append(comment_ops(actor, room, comment, slug=slug, names=names))
         elif verb.startswith(FILE_VERBS) and verb not in TRACKING_VERBS:
             if not files_done:
                 parts.append(resources_ops(actor, room, slug=slug))
                 files_done = True
-            parts.append(attachment_ops(actor, room, data, slug=slug, names=names))
+            parts.append(attachment_ops(actor, room, data, comments, slug=slug, names=names))
         elif verb.startswith(PLAN_VERBS):
             if not plan_done:
                 parts.append(plan_ops(actor, room, slug=slug))
@@ -223,9 +223,18 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
 # -- files and engagement --------------------------------------------------------------------
 
 
-def _give_files(actor: Actor, room: Room, comment, *, slug: str) -> None:
-    """A comment rendered alone carries its attachments too."""
-    context(actor, room, slug=slug)["files"].attach([comment])
+def _comments_of(actor: Actor, room: Room, events, *, slug: str) -> dict:
+    """The comments these events are about, as the reader sees them, with their attachments:
+    one query for the comments, one for the files of those that have any."""
+    ids = [
+        (e.data or {}).get("comment")
+        for e in events
+        if e.verb.startswith(("room_comment.", *FILE_VERBS)) and e.verb not in TRACKING_VERBS
+    ]
+    comments = selectors.comments_by_id(actor=actor, room=room, ids=ids)
+    if comments:
+        context(actor, room, slug=slug)["files"].attach(list(comments.values()))
+    return comments
 
 
 def resources_ops(actor: Actor, room: Room, *, slug: str) -> str:
@@ -242,14 +251,15 @@ def engagement_ops(actor: Actor, room: Room, *, slug: str) -> str:
     return _op("replace", html)
 
 
-def attachment_ops(actor: Actor, room: Room, data: dict, *, slug: str, names) -> str:
-    """A file came or went on a comment (the comment again, with its files) or on a task (the
-    task's file list, if that panel is open)."""
+def attachment_ops(
+    actor: Actor, room: Room, data: dict, comments: dict, *, slug: str, names
+) -> str:
+    """A file came or went on a comment (the comment again, with its files: `comments`, read
+    by _comments_of) or on a task (the task's file list, if that panel is open)."""
     if data.get("comment"):
-        comment = selectors.comment_get(actor=actor, comment_id=data["comment"], room=room)
-        if comment is None or comment.room_id != room.pk:
+        comment = comments.get(data["comment"])
+        if comment is None:
             return ""
-        _give_files(actor, room, comment, slug=slug)
         return comment_ops(actor, room, comment, slug=slug, names=names)
     if data.get("task"):
         task = selectors.task_get(actor=actor, task_id=data["task"], room=room)

@@ -336,6 +336,31 @@ def test_live_render_reads_member_names_only_for_a_mention(rm):
     assert f'data-member="{manager_row.pk}">@{manager_row.name}<' in html
 
 
+def test_a_render_of_several_comments_reads_them_at_once(rm):
+    """A socket that fell behind, or a poster whose page missed others' posts, renders several
+    comments: one query for all of them and one for the files of those that have any."""
+    from dealroom.rooms import live, selectors
+    from dealroom.rooms.services.common import latest_event_id
+
+    room = selectors.room_get(actor=rm.rep, room_id=rm.room.pk)
+    assert room is not None
+    guest = rm.guest()
+    before = latest_event_id(room)
+    for i in range(4):
+        services.comment_post(actor=guest if i % 2 else rm.rep, room_id=room.pk, body=f"c{i}")
+    for reader in (rm.rep, guest):
+        events = selectors.room_events_after(actor=reader, room=room, after=before)
+        with CaptureQueriesContext(connection) as queries:
+            html = live.event_ops(reader, room, events, slug="alpha")
+        comment_reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "rooms_comment"')
+        ]
+        assert len(comment_reads) == 1, comment_reads
+        assert all(f">c{i}<" in html for i in range(4))
+
+
 def test_a_partial_context_is_freed_by_reference_counting(rm):
     """live.context and its RoomFiles hold no cycle: a render's context (its plan, comments,
     members) is freed at once, not left for the garbage collector to find (its pauses held up

@@ -21,6 +21,7 @@ from .plan import (
     Plan,
     comment_get,
     comment_list,
+    comments_by_id,
     plan_get,
     task_get,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "THREAD_PAGE",
     "attachments_of",
     "comment_get",
+    "comments_by_id",
     "comment_list",
     "deal_fields",
     "duration",

@@ -127,6 +127,16 @@ def task_get(*, actor: Actor, task_id, room: Room | None = None) -> Task | None:
     )
 
 
+def comments_by_id(*, actor: Actor, room: Room, ids) -> dict[int, Comment]:
+    """Comments of a room the reader sees, by id, in one query: a render of several events
+    (a socket that fell behind, a poster whose page missed others' posts) reads them at once."""
+    wanted = {pk for pk in ids if isinstance(pk, int)}
+    if not wanted:
+        return {}
+    found = _items(Comment, actor, room).select_related("author", "task").filter(pk__in=wanted)
+    return {c.pk: c for c in found}
+
+
 def comment_list(
     *,
     actor: Actor,
