@@ -3,6 +3,11 @@
 Member: a logged-in user acting inside one workspace through their membership.
 Guest: a customer contact inside the rooms they were invited to (rooms issue).
 System: background jobs and commands acting for a workspace.
+
+An actor object lives for one request, one socket check or one job. `memo` keeps what scoped
+reads found for it during that life (rooms.selectors.room_get: the view's check of a room and
+the service's own check cost one read); a new request builds a new actor, so nothing in it
+outlives a change of permissions.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Member:
     membership: Membership
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def user(self) -> User:
@@ -56,6 +62,7 @@ class Guest:
     workspace: Workspace
     contact_id: int
     room_ids: frozenset[int] = field(default_factory=frozenset)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def workspace_id(self) -> int:
@@ -66,6 +73,7 @@ class Guest:
 class System:
     workspace: Workspace
     reason: str = ""
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def workspace_id(self) -> int:

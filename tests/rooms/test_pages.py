@@ -225,17 +225,18 @@ def test_posting_answers_with_what_changed_since_the_cursor(rm):
 
 
 # The statements of the room's busiest request, a comment posted with the page's cursor
-# current: session and actor, the room and the poster's right to it (asked twice: by the view
-# and again by the service), the poster's row, the comment, the members to notify, the room's
-# lock, the event and its targets, read-up-to, then the answer (events, comment, own row).
-POST_STATEMENTS = {"w": 19, "g": 19}
+# current: session and actor, the room and the poster's right to it (asked once: the service
+# gets the view's answer from the actor's memo), the poster's row, the comment, the members to
+# notify, the room's lock, the event and its targets, read-up-to, then the answer (events,
+# comment, own row).
+POST_STATEMENTS = {"w": 16, "g": 16}
 
 
 @pytest.mark.parametrize("side", ["w", "g"])
 def test_posting_a_comment_costs_a_fixed_number_of_statements(rm, guest_client, side):
-    """A member of the room is not asked the deal's visibility (a subquery over teams and
-    territories) and a
-    guest's room is not asked of the database again; the members are read once."""
+    """The room is read once (the service finds the view's answer in the actor's memo); a
+    member of the room is not asked the deal's visibility (a subquery over teams and
+    territories), nor a guest's room of the database again; the members are read once."""
     if side == "w":
         browser = Client()
         browser.force_login(rm.rep.user)
@@ -254,6 +255,7 @@ def test_posting_a_comment_costs_a_fixed_number_of_statements(rm, guest_client, 
     assert len(statements) <= POST_STATEMENTS[side], "\n".join(statements)
     assert not any(s.startswith('SELECT 1 AS "a" FROM "pipeline_opportunity"') for s in sql)
     assert not any(s.startswith('SELECT 1 AS "a" FROM "rooms_room"') for s in sql)
+    assert sum(s.startswith('SELECT "rooms_room"."id", ') for s in sql) == 1  # read once
 
 
 def _fill(rm, tasks: int, comments: int) -> None:

@@ -61,25 +61,33 @@ def guest_actor(*, workspace, session_id) -> Guest | None:
 def room_get(*, actor: Actor, room_id) -> Room | None:
     """One room, if the actor sees it. For a member the rule (visibility.room_q) is asked of
     this room's deal alone: asking which of all rooms they see, to pick one, cost a scan of
-    every deal they may see on every request and socket message."""
+    every deal they may see on every request and socket message. The answer is kept for the
+    actor object's life (core/actors.py), so the service asking again after the view costs
+    nothing."""
     try:
         pk = int(room_id)
     except (TypeError, ValueError):
         return None
+    seen = actor.memo.setdefault("rooms", {})
+    if pk not in seen:
+        seen[pk] = _room_as_seen_by(actor, pk)
+    return seen[pk]
+
+
+def _room_as_seen_by(actor: Actor, pk: int) -> Room | None:
     if isinstance(actor, Guest) and pk not in actor.room_ids:
         return None  # Room.visible_to for a guest: the rooms they were let into
-    room = (
-        Room.objects.filter(workspace_id=actor.workspace_id, pk=pk)
-        .select_related(
+    # get(), not first(): a primary key needs no ORDER BY, whose compiling was a quarter of
+    # this query's cost (every request and socket check of a room asks it).
+    try:
+        room = Room.objects.select_related(
             "opportunity",
             "opportunity__account",
             "opportunity__stage",
             "opportunity__type",
             "opportunity__owner__user",
-        )
-        .first()
-    )
-    if room is None:
+        ).get(workspace_id=actor.workspace_id, pk=pk)
+    except Room.DoesNotExist:
         return None
     if isinstance(actor, Guest | System) or (isinstance(actor, Member) and actor.is_admin):
         return room  # a guest's own room; the whole workspace for the others
