@@ -305,6 +305,15 @@ class ResourceOrderIn(Schema):
     ids: list[int] = Field(description="The room's resources, in the new order")
 
 
+class ResourceBeatIn(Schema):
+    start: bool = Field(False, description="The view just opened (counts a view)")
+    seconds: int = Field(0, description="Seconds since the previous beat (at most 60 count)")
+
+
+class LinkOut(Schema):
+    url: str
+
+
 class ResourceUseOut(Schema):
     resource_id: int
     title: str

@@ -5,14 +5,17 @@ nothing of another room, nothing internal, and is recorded."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
 from dealroom.rooms import services
-from dealroom.rooms.models import Resource, RoomFile
+from dealroom.rooms.models import Engagement, Resource, RoomFile
 from tests.rooms.conftest import stored
 from tests.rooms.test_files import PDF, pdf
 from tests.rooms_units.test_uploads import pe_executable
@@ -217,3 +220,30 @@ def test_resources_and_a_thread_with_files_cost_the_same_few_queries(rm, seller)
     small = (count(room + "/resources"), count(room + "/comments"))
     add(8)
     assert (count(room + "/resources"), count(room + "/comments")) == small
+
+
+def test_a_guests_opening_and_reading_time_are_counted(rm, seller, guest):
+    link = services.resource_link_add(
+        actor=rm.rep, room_id=rm.room.pk, url="https://example.com/demo", title="Demo"
+    )
+    file = services.resource_upload(actor=rm.rep, room_id=rm.room.pk, uploaded=pdf())
+    secret = services.resource_link_add(
+        actor=rm.rep, room_id=rm.room.pk, url="https://example.com/x", title="X", internal=True
+    )
+    api = guest()
+    room = f"/{rm.room.pk}"
+    opened = api.post(f"{room}/resources/{link.pk}/open")
+    assert opened.status_code == 200 and opened.json() == {"url": "https://example.com/demo"}
+    assert api.post(f"{room}/resources/{file.pk}/beat", {"start": True}).status_code == 204
+    for claimed in (30, 600):  # a beat adds at most a minute, and no more than has passed
+        Engagement.objects.update(last_seen_at=timezone.now() - timedelta(seconds=claimed))
+        assert api.post(f"{room}/resources/{file.pk}/beat", {"seconds": claimed}).status_code == 204
+    uses = {u["title"]: u for u in seller("rep").get(room + "/engagement").json()[0]["resources"]}
+    assert uses["Demo"]["views"] == 1
+    assert uses[file.title]["views"] == 1 and uses[file.title]["seconds"] == 30 + 60
+    # The sellers heard of each first opening once.
+    assert ActivityEvent.objects.filter(verb="room_resource.opened").count() == 2
+    # A file has no address to open; an internal link is not there for the guest.
+    assert api.post(f"{room}/resources/{file.pk}/open").status_code == 404
+    assert api.post(f"{room}/resources/{secret.pk}/open").json() == NOT_FOUND
+    assert api.post(f"{room}/resources/{secret.pk}/beat", {"start": True}).status_code == 404

@@ -414,6 +414,28 @@ def resource_reorder(actor: Actor, room_id: int, ids: list[int]) -> None:
     services.resource_reorder(actor=actor, room_id=room.pk, resource_ids=ids)
 
 
+def resource_open(actor: Actor, room_id: int, resource_id: int) -> str:
+    """A link resource's address; a guest's opening is counted (the sellers hear of the
+    first)."""
+    resource = resource_or_404(actor, room_or_404(actor, room_id), resource_id)
+    if not resource.url:
+        raise NotFound()
+    services.engagement_record(actor=actor, resource_id=resource.pk, kind="view")
+    return resource.url
+
+
+def resource_beat(actor: Actor, room_id: int, resource_id: int, *, start: bool, seconds) -> None:
+    """A guest's view of a resource is open: `start` when it opens, then the seconds since the
+    previous beat (at most 60 are counted), as the room page's heartbeat sends them."""
+    resource = resource_or_404(actor, room_or_404(actor, room_id), resource_id)
+    services.engagement_record(
+        actor=actor,
+        resource_id=resource.pk,
+        kind="view" if start else "seconds",
+        seconds=seconds,
+    )
+
+
 def task_files(actor: Actor, room_id: int, task_id: int, *, slug: str) -> list[dict[str, Any]]:
     room = room_or_404(actor, room_id)
     task = task_or_404(actor, room, task_id)

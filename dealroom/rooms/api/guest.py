@@ -26,6 +26,7 @@ from ..schemas import (
     CommentPage,
     CommentPatch,
     FileOut,
+    LinkOut,
     MilestoneIn,
     MilestoneOrderIn,
     MilestoneOut,
@@ -34,6 +35,7 @@ from ..schemas import (
     NotifyLevelOut,
     PersonOut,
     PlanOut,
+    ResourceBeatIn,
     ResourceLinkIn,
     ResourceOut,
     ResourcePatch,
@@ -321,6 +323,31 @@ def resource_update(request, slug: str, room_id: int, resource_id: int, payload:
 def resource_delete(request, slug: str, room_id: int, resource_id: int):
     with guest(request, slug, room_id) as actor:
         common.resource_delete(actor, room_id, resource_id)
+    return Status(204, None)
+
+
+@router.post(
+    ROOM + "/resources/{int:resource_id}/open",
+    response=LinkOut,
+    **op("resource_open", "Open a link (guest)"),
+)
+def resource_open(request, slug: str, room_id: int, resource_id: int):
+    """A link resource's address, the opening counted in the room's engagement."""
+    with guest(request, slug, room_id) as actor:
+        return {"url": common.resource_open(actor, room_id, resource_id)}
+
+
+@router.post(
+    ROOM + "/resources/{int:resource_id}/beat",
+    response={204: None},
+    **op("resource_beat", "Viewing a resource (guest)"),
+)
+def resource_beat(request, slug: str, room_id: int, resource_id: int, payload: ResourceBeatIn):
+    """While a resource is shown: counts the guest's reading time, as the room page does."""
+    with guest(request, slug, room_id) as actor:
+        common.resource_beat(
+            actor, room_id, resource_id, start=payload.start, seconds=payload.seconds
+        )
     return Status(204, None)
 
 
