@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Member:
     membership: Membership
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def user(self) -> User:
@@ -62,7 +62,7 @@ class Guest:
     workspace: Workspace
     contact_id: int
     room_ids: frozenset[int] = field(default_factory=frozenset)
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def workspace_id(self) -> int:
@@ -73,7 +73,7 @@ class Guest:
 class System:
     workspace: Workspace
     reason: str = ""
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def workspace_id(self) -> int:

@@ -336,6 +336,24 @@ def test_live_render_reads_member_names_only_for_a_mention(rm):
     assert f'data-member="{manager_row.pk}">@{manager_row.name}<' in html
 
 
+def test_a_rooms_answer_is_kept_for_that_actor_object_only(rm):
+    """room_get keeps its answer in the actor's memo; an actor made anew (the next request, a
+    socket's re-check, a copy with other rooms) asks again."""
+    import dataclasses
+
+    from dealroom.rooms import selectors
+
+    other = rm.second_room()
+    guest = dataclasses.replace(rm.guest(), room_ids=frozenset({rm.room.pk, other.pk}))
+    assert selectors.room_get(actor=guest, room_id=other.pk) == other
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.room_get(actor=guest, room_id=other.pk) == other
+    assert queries.captured_queries == []
+    narrowed = dataclasses.replace(guest, room_ids=frozenset({rm.room.pk}))
+    assert narrowed == dataclasses.replace(guest, room_ids=frozenset({rm.room.pk}))
+    assert selectors.room_get(actor=narrowed, room_id=other.pk) is None
+
+
 def test_a_render_of_several_comments_reads_them_at_once(rm):
     """A socket that fell behind, or a poster whose page missed others' posts, renders several
     comments: one query for all of them and one for the files of those that have any."""
