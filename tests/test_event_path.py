@@ -224,3 +224,30 @@ async def test_socket_sends_only_swaps_the_page_can_place():
     assert 'id="bell-count"' in html and "live-toast" in html
     assert "#activity-feed" not in html
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_sockets_session_is_read_and_its_sends_go_straight_out():
+    """Sockets get the session their cookie names (an unknown cookie: an empty one, no user)
+    and send through the server's own `send`: no session-saving wrapper on every frame."""
+    from dealroom.realtime.middleware import SocketAuthStack
+    from tests.conftest import World
+
+    world = await sync_to_async(World)()
+    user = world.user("alpha", "rep")
+    comm = await connect(user, "alpha")
+    cookie = dict(comm.scope["headers"])[b"cookie"].decode()
+    seen: dict = {}
+
+    async def inner(scope, receive, send):
+        seen["user_id"] = scope["user"].pk if scope["user"].is_authenticated else None
+        seen["send"] = send
+
+    async def server_send(message):
+        return None
+
+    for header, expected in ((cookie, user.pk), ("sessionid=nope", None)):
+        scope = {"type": "websocket", "headers": [(b"cookie", header.encode())]}
+        await SocketAuthStack(inner)(scope, None, server_send)
+        assert seen["user_id"] == expected
+        assert seen["send"] is server_send

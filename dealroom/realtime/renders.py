@@ -14,6 +14,7 @@ Results must be JSON values (they travel through Redis)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,9 @@ WAIT_SECONDS = 2.0
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=4096)
 def _digest(key: tuple) -> str:
+    """Every socket at the same point asks with the same key: hashed once, not once each."""
     return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
 
 
