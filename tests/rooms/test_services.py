@@ -354,6 +354,22 @@ def test_a_rooms_answer_is_kept_for_that_actor_object_only(rm):
     assert selectors.room_get(actor=narrowed, room_id=other.pk) is None
 
 
+def test_an_actor_who_leaves_the_room_has_no_row_in_it_afterwards(rm):
+    """The actor's own row is kept in their memo (room_get reads it, me() and own_member_id
+    use it); taking themselves out of the room drops it there too."""
+    from dealroom.rooms import selectors
+
+    row = services.room_member_add(
+        actor=rm.rep, room_id=rm.room.pk, membership_id=rm.pp.manager.membership.pk
+    )
+    manager = rm.pp.manager  # one actor object: one request
+    room = selectors.room_get(actor=manager, room_id=rm.room.pk)
+    assert room is not None
+    assert selectors.own_member_id(actor=manager, room=room) == row.pk
+    services.room_member_remove(actor=manager, room_id=room.pk, member_id=row.pk)
+    assert selectors.own_member_id(actor=manager, room=room) is None
+
+
 def test_a_render_of_several_comments_reads_them_at_once(rm):
     """A socket that fell behind, or a poster whose page missed others' posts, renders several
     comments: one query for all of them and one for the files of those that have any."""

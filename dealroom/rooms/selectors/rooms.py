@@ -95,10 +95,12 @@ def _room_as_seen_by(actor: Actor, pk: int) -> Room | None:
         return None
     # A member of the room is asked first: one indexed row, where the deal's visibility is
     # a subquery over teams and territories (and those who post in a room are its members).
-    added = RoomMember.objects.filter(
+    # The row is kept for services.common.me and own_member_id, which would read it again.
+    own = RoomMember.objects.filter(
         room=room, membership_id=actor.membership.pk, removed_at__isnull=True
-    ).exists()
-    if added:
+    )[:1]
+    if own:
+        actor.memo[own_row_key(room)] = own[0]
         return room
     from dealroom.pipeline.models import Opportunity
 
@@ -106,8 +108,16 @@ def _room_as_seen_by(actor: Actor, pk: int) -> Room | None:
     return room if sees_deal else None
 
 
+def own_row_key(room: Room) -> tuple[str, int]:
+    """Where an actor's memo keeps their active row in a room."""
+    return ("own row", room.pk)
+
+
 def own_member_id(*, actor: Actor, room: Room) -> int | None:
     """The reader's row in the room, if they have one."""
+    known = actor.memo.get(own_row_key(room))
+    if known is not None:
+        return known.pk
     if isinstance(actor, Guest):
         rows = RoomMember.objects.filter(room=room, contact_id=actor.contact_id, kind="guest")
     elif isinstance(actor, Member):

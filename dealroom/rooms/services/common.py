@@ -80,7 +80,24 @@ def taking_part(actor: Actor, room_id) -> tuple[Room, RoomMember]:
 
 
 def me(actor: Actor, room: Room) -> RoomMember:
-    """The actor's row in the room. A member who may see the room joins it by taking part."""
+    """The actor's row in the room. A member who may see the room joins it by taking part.
+    Kept in the actor's memo (room_get may have read it already)."""
+    from ..selectors.rooms import own_row_key
+
+    key = own_row_key(room)
+    if key not in actor.memo:
+        actor.memo[key] = _own_row(actor, room)
+    return actor.memo[key]
+
+
+def forget_own_row(actor: Actor, room: Room) -> None:
+    """After a change to who is in the room: the actor's row is read again when asked."""
+    from ..selectors.rooms import own_row_key
+
+    actor.memo.pop(own_row_key(room), None)
+
+
+def _own_row(actor: Actor, room: Room) -> RoomMember:
     if isinstance(actor, Guest):
         own = RoomMember.objects.filter(
             room=room, contact_id=actor.contact_id, kind=MemberKind.GUEST, removed_at__isnull=True

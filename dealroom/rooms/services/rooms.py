@@ -14,7 +14,7 @@ from dealroom.workspaces.models import Membership
 
 from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomPresence, RoomSettings
 from ..selectors import SHAREABLE_FIELDS
-from .common import latest_event_id, me, require_manager, room_event, room_for
+from .common import forget_own_row, latest_event_id, me, require_manager, room_event, room_for
 
 
 def _member_row(room: Room, membership: Membership, added_by=None) -> RoomMember:
@@ -164,6 +164,7 @@ def room_member_remove(*, actor: Actor, room_id, member_id) -> RoomMember:
         )
     row.removed_at = timezone.now()
     row.save(update_fields=["removed_at"])
+    forget_own_row(actor, room)  # it may have been the actor's own
     if row.is_guest:
         end_guest_access(row)
     else:
