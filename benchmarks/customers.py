@@ -732,10 +732,7 @@ def measure(run: Callable[[], object], iterations: int, budget: float, warmup: i
 
 def fresh(actor) -> None:
     """Forget what an actor memoises, as a new request would start."""
-    from dealroom.customers import visibility
-
-    visibility.forget(actor)
-    actor.membership.__dict__.pop("_custom_fields", None)
+    actor.memo.clear()
 
 
 @dataclass

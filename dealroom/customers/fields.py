@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dealroom.core.actors import Actor, Member
+from dealroom.core.actors import Actor
 
 from .models import (
     AccountKind,
@@ -167,11 +167,7 @@ def custom_field(cf: CustomField) -> Field:
 
 def custom_fields(workspace_id: int, object_type: str, actor: Actor | None = None):
     """Active custom field definitions (memoised per actor, one query per object type)."""
-    cache = (
-        actor.membership.__dict__.setdefault("_custom_fields", {})
-        if isinstance(actor, Member)
-        else {}
-    )
+    cache = actor.memo.setdefault("custom fields", {}) if actor is not None else {}
     if object_type not in cache:
         cache[object_type] = list(
             CustomField.objects.filter(

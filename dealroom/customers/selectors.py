@@ -226,12 +226,11 @@ def record_page(*, actor: Actor, query: ListQuery) -> Page:
 def member_names(*, actor: Actor) -> dict[int, str]:
     """Membership id → name (member pickers, "member" custom fields). One query per actor:
     a page asks for it from several places."""
-    cache = actor.membership.__dict__ if isinstance(actor, Member) else {}
-    if "_member_names" not in cache:
-        cache["_member_names"] = dict(
+    if "member names" not in actor.memo:
+        actor.memo["member names"] = dict(
             Membership.objects.visible_to(actor).values_list("pk", "user__full_name")
         )
-    return cache["_member_names"]
+    return actor.memo["member names"]
 
 
 def saved_view_list(*, actor: Actor, object_type: str):

@@ -62,12 +62,13 @@ def register(
     selectors.DEFAULT_SORT[object_type] = default_sort
 
 
-_CACHE = "_customer_cache"
+_CACHE = "customers"
 
 
 def _cache(actor: Member) -> dict:
-    """Per-actor memo: an actor lives for one request or one socket message."""
-    return actor.membership.__dict__.setdefault(_CACHE, {})
+    """What this actor's customer scope is, kept in the actor's memo (core/actors.py): an
+    actor lives for one request, one socket message or one job."""
+    return actor.memo.setdefault(_CACHE, {})
 
 
 def settings_for(workspace_id: int) -> CustomerSettings:
@@ -334,7 +335,7 @@ def field_rules(actor: Actor, object_type: str) -> FieldRules:
 def forget(actor: Actor) -> None:
     """Drop the memo (after the actor's own settings or permissions changed)."""
     if isinstance(actor, Member):
-        actor.membership.__dict__.pop(_CACHE, None)
+        actor.memo.pop(_CACHE, None)
 
 
 # -- the activity app asks these about events on customer records ----------------------------
