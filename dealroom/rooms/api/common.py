@@ -428,12 +428,7 @@ def resource_beat(actor: Actor, room_id: int, resource_id: int, *, start: bool, 
     """A guest's view of a resource is open: `start` when it opens, then the seconds since the
     previous beat (at most 60 are counted), as the room page's heartbeat sends them."""
     resource = resource_or_404(actor, room_or_404(actor, room_id), resource_id)
-    services.engagement_record(
-        actor=actor,
-        resource_id=resource.pk,
-        kind="view" if start else "seconds",
-        seconds=seconds,
-    )
+    services.engagement_beat(actor=actor, resource_id=resource.pk, start=start, seconds=seconds)
 
 
 def task_files(actor: Actor, room_id: int, task_id: int, *, slug: str) -> list[dict[str, Any]]:

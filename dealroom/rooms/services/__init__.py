@@ -1,6 +1,6 @@
 """All writes to rooms. Callers import from here."""
 
-from .engagement import engagement_record, file_opened
+from .engagement import engagement_beat, engagement_record, file_opened
 from .files import (
     attachment_delete,
     attachment_upload,
@@ -73,6 +73,7 @@ __all__ = [
     "comment_edit",
     "comment_post",
     "comment_post_with_files",
+    "engagement_beat",
     "engagement_record",
     "file_opened",
     "guest_code_resend",

@@ -87,6 +87,15 @@ def engagement_record(
 
 
 @transaction.atomic
+def engagement_beat(*, actor: Actor, resource_id, start: bool, seconds=0) -> Engagement | None:
+    """A view of a resource is open (the page's heartbeat, or an API client's): `start` when
+    it opens counts a view, each later beat the seconds since the one before."""
+    return engagement_record(
+        actor=actor, resource_id=resource_id, kind="view" if start else "seconds", seconds=seconds
+    )
+
+
+@transaction.atomic
 def file_opened(*, actor: Actor, file_id, inline: bool = False) -> None:
     """A file was sent to a guest: a resource's counts in its engagement; an attachment's is
     kept as an (internal) event, since every guest action is on record."""

@@ -292,11 +292,10 @@ def resource_beat(request, actor, room, resource_id: int):
     """A guest's preview of a resource is open in the page: `start=1` when it opens, then the
     seconds since the previous beat (at most 60 are counted). Sellers are not counted."""
     resource = _resource_or_404(request, actor, room, resource_id)
-    start = request.POST.get("start") == "1"
-    services.engagement_record(
+    services.engagement_beat(
         actor=actor,
         resource_id=resource.pk,
-        kind="view" if start else "seconds",
+        start=request.POST.get("start") == "1",
         seconds=request.POST.get("seconds", "0"),
     )
     return HttpResponse(status=204)
