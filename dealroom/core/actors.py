@@ -4,10 +4,12 @@ Member: a logged-in user acting inside one workspace through their membership.
 Guest: a customer contact inside the rooms they were invited to (rooms issue).
 System: background jobs and commands acting for a workspace.
 
-An actor object lives for one request, one socket check or one job. `memo` keeps what scoped
-reads found for it during that life (rooms.selectors.room_get: the view's check of a room and
-the service's own check cost one read); a new request builds a new actor, so nothing in it
-outlives a change of permissions.
+An actor object lives for one request, one socket check or one job. `memo`, the one memo, keeps
+what scoped reads found for it during that life: the rooms it sees and its own row in them
+(rooms.selectors.room_get: the view's check of a room and the service's own check cost one
+read), its customer scope, field rules, custom fields and member names (customers). A new
+request builds a new actor, so nothing in it outlives a change of permissions; a copy of an
+actor starts with an empty memo.
 """
 
 from __future__ import annotations
