@@ -295,6 +295,22 @@ def test_room_page_queries_do_not_grow_with_the_room(rm, side):
     assert count() == small
 
 
+def test_the_room_page_reads_the_sellers_own_row_once(rm):
+    """The guard's room check reads it; marking the room read takes it from the actor's memo."""
+    browser = Client()
+    browser.force_login(rm.rep.user)
+    browser.get(rm.base("w"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.get(rm.base("w")).status_code == 200
+    own_rows = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "rooms_roommember"."id", "rooms_roommember"."workspace_id"')
+        and "LIMIT" in q["sql"]
+    ]
+    assert len(own_rows) == 1, own_rows
+
+
 def test_the_deal_page_leads_to_its_room_with_the_guests_engagement(rm, guest_client):
     guest_client().get(rm.base("g"))
     seller = Client()

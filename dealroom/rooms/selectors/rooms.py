@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
-from dealroom.core.actors import Actor, Guest, Member, System
+from dealroom.core.actors import Actor, Guest, Member
 
 from ..models import (
     GuestSession,
@@ -89,10 +89,8 @@ def _room_as_seen_by(actor: Actor, pk: int) -> Room | None:
         ).get(workspace_id=actor.workspace_id, pk=pk)
     except Room.DoesNotExist:
         return None
-    if isinstance(actor, Guest | System) or (isinstance(actor, Member) and actor.is_admin):
-        return room  # a guest's own room; the whole workspace for the others
-    if not isinstance(actor, Member):
-        return None
+    if not isinstance(actor, Member) or actor.is_admin:
+        return room  # a guest's own room (asked above); the whole workspace for the others
     # A member of the room is asked first: one indexed row, where the deal's visibility is
     # a subquery over teams and territories (and those who post in a room are its members).
     # The row is kept for services.common.me and own_member_id, which would read it again.

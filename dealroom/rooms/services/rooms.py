@@ -14,6 +14,7 @@ from dealroom.workspaces.models import Membership
 
 from ..models import MemberKind, NotifyLevel, Room, RoomMember, RoomPresence, RoomSettings
 from ..selectors import SHAREABLE_FIELDS
+from ..selectors.rooms import own_row_key
 from .common import forget_own_row, latest_event_id, me, require_manager, room_event, room_for
 
 
@@ -76,7 +77,11 @@ def room_visit(*, actor: Actor, room_id, language: str = "") -> tuple[Room, Room
     room = room_for(actor, room_id)
     if isinstance(actor, Member):
         ensure_core_members(room)
-        own = RoomMember.objects.filter(room=room, membership=actor.membership).first()
+        # One row per member and room: room_get may have read it already (the actor's memo).
+        own = (
+            actor.memo.get(own_row_key(room))
+            or RoomMember.objects.filter(room=room, membership=actor.membership).first()
+        )
         if own is None:
             # Seeing the deal lets a member read the room; they join when they take part.
             return room, RoomMember(
