@@ -114,6 +114,31 @@ def test_guests_take_part_with_files_but_do_not_run_the_section(rm, seller, gues
     assert api.delete(f"{room}/resources/{mine['id']}").status_code == 204
 
 
+def test_a_read_only_member_of_the_room_reads_files_but_adds_none(rm, seller, media):
+    """Added to the room, a read-only member lists and downloads; uploading, linking and
+    attaching are refused (403) and store nothing."""
+    readonly = rm.world.member("alpha", "readonly")
+    services.room_member_add(actor=rm.rep, room_id=rm.room.pk, membership_id=readonly.pk)
+    shared = services.resource_upload(actor=rm.rep, room_id=rm.room.pk, uploaded=pdf())
+    task = services.task_create(actor=rm.rep, room_id=rm.room.pk, data={"title": "T"})
+    api = seller("readonly")
+    room = f"/{rm.room.pk}"
+    assert [r["id"] for r in api.get(room + "/resources").json()] == [shared.pk]
+    assert shared.file is not None
+    assert body(api.client.get(api.url(f"{room}/files/{shared.file.pk}"))) == PDF
+    before = stored(media)
+    refused = [
+        api.upload(room + "/resources", {"file": pdf("Mine.pdf")}),
+        api.post(room + "/resources/links", {"url": "https://example.com/r"}),
+        api.upload(f"{room}/tasks/{task.pk}/files", {"file": pdf("Mine.pdf")}),
+        api.patch(f"{room}/resources/{shared.pk}", {"title": "Renamed"}),
+        api.delete(f"{room}/resources/{shared.pk}"),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5
+    assert stored(media) == before
+    assert list(Resource.objects.values_list("title", flat=True)) == [shared.title]
+
+
 def test_attachments_on_tasks_and_comments(rm, seller, guest):
     rep = seller("rep")
     api = guest()
