@@ -35,7 +35,8 @@ def redis_settings(settings):
 
 
 class Listener:
-    async def hub_message(self, message: dict) -> None:
+    @classmethod
+    async def hub_messages(cls, subscribers: list, message: dict) -> None:
         pass
 
 

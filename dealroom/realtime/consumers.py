@@ -20,7 +20,7 @@ from dealroom.core.actors import Member
 from dealroom.workspaces.selectors import member_for_user
 
 from .groups import user_group, workspace_group
-from .hub import NO_CHANNEL_LAYER, hub
+from .hub import NO_CHANNEL_LAYER, each, hub
 
 CLOSE_NOT_FOUND = 4404
 # Swap targets only some pages have; every workspace page has the bell, toasts and cursor.
@@ -58,6 +58,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group in self.groups_joined:
             await hub().leave(group, self)
         self.groups_joined = ()
+
+    @classmethod
+    async def hub_messages(cls, subscribers: list[LiveConsumer], message: dict) -> None:
+        each(subscribers, message)  # every page renders its own (its bell, its feed)
 
     async def hub_message(self, message: dict) -> None:
         async with self.turn:

@@ -9,9 +9,12 @@ sockets. Without Redis (one process on a laptop, the tests) a publish is handed 
 the event loops of this process. Publishing is sync (called after commit by the one event
 path, realtime.publish); delivery is async, on the loop the socket lives on.
 
-A subscriber is any object with `async def hub_message(message: dict)`. The hub also carries
-renders that sockets of several processes share (renders.py): those messages go to the loop's
-`renders`, not to the sockets."""
+A subscriber is any object whose class has `async def hub_messages(subscribers, message)`:
+a message for a group reaches each class once with all of its sockets in the group, so sockets
+that would send the same thing can share the work (the room sockets share one render and one
+send loop instead of a task each: rooms/consumers.py). The hub also carries renders that
+sockets of several processes share (renders.py): those messages go to the loop's `renders`,
+not to the sockets."""
 
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ NO_CHANNEL_LAYER = "none: sockets listen through realtime.hub"
 
 
 class Subscriber(Protocol):
-    async def hub_message(self, message: dict) -> None: ...
+    @classmethod
+    async def hub_messages(cls, subscribers: list[Any], message: dict) -> None: ...
 
 
 def _channel(group: str) -> str:
@@ -86,15 +90,19 @@ class LoopHub:
                             await self._pubsub.unsubscribe(_channel(group))
 
     def deliver(self, group: str, message: dict) -> None:
-        """On this loop: hand the message to every local subscriber of the group, each in its
-        own task so a slow socket does not hold up the others."""
+        """On this loop: hand the message to the local subscribers of the group, once per kind
+        of subscriber with all of its sockets, in a task of its own so one kind does not hold
+        up the others. Tasks start in the order messages came."""
         if message.get("type") == RENDERED:
             future = self.render_future(str(message.get("key")))
             if not future.done():
                 future.set_result(message.get("result"))
             return
-        for subscriber in list(self.groups.get(group, ())):
-            self.loop.create_task(_safe(subscriber, message))
+        by_kind: dict[type, list[Subscriber]] = {}
+        for subscriber in self.groups.get(group, ()):
+            by_kind.setdefault(type(subscriber), []).append(subscriber)
+        for kind, subscribers in by_kind.items():
+            self.loop.create_task(_safe(kind, subscribers, message))
 
     def render_future(self, digest: str) -> asyncio.Future:
         """The future of one shared render on this loop, made on first use."""
@@ -144,7 +152,22 @@ class LoopHub:
             self.deliver(group, message)
 
 
-async def _safe(subscriber: Subscriber, message: dict) -> None:
+async def _safe(kind: Any, subscribers: list[Subscriber], message: dict) -> None:
+    try:
+        await kind.hub_messages(subscribers, message)
+    except Exception:
+        log.exception("hub: sockets failed to take a message")
+
+
+def each(subscribers: list[Any], message: dict) -> None:
+    """For subscribers that take messages one socket at a time (`hub_message`): each in its
+    own task, so a slow socket does not hold up the others."""
+    loop = asyncio.get_running_loop()
+    for subscriber in subscribers:
+        loop.create_task(_one(subscriber, message))
+
+
+async def _one(subscriber: Any, message: dict) -> None:
     try:
         await subscriber.hub_message(message)
     except Exception:

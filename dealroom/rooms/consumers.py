@@ -9,7 +9,8 @@ Sockets that would render exactly the same thing share one render (realtime/rend
 this process and across processes: the same room, the same position in it, and the same kind
 of reader (a guest of the room; or a member of a role, running the room or not, allowed to post
 or not) in the same language. So 500 open pages over any number of processes cost one read and
-one render per kind of reader, not 500. Each socket has one render in flight
+one render per kind of reader, not 500; and the sockets of a process at the same point are
+sent it in one loop, a batch, not a task each. Each socket has one render in flight
 at most; events arriving meanwhile are taken by one more render after it. Presence changes are
 published once per moment for all the sockets that came or went in it, and rendered once per
 kind of reader too.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 
 from channels.db import database_sync_to_async
@@ -33,7 +35,7 @@ from dealroom.core.actors import Guest, Member
 from dealroom.realtime import publish
 from dealroom.realtime.consumers import _language_from_scope
 from dealroom.realtime.groups import target_group, user_group
-from dealroom.realtime.hub import NO_CHANNEL_LAYER, hub
+from dealroom.realtime.hub import NO_CHANNEL_LAYER, each, hub
 from dealroom.realtime.renders import shared
 from dealroom.workspaces.models import Workspace
 from dealroom.workspaces.selectors import member_for_user
@@ -42,6 +44,8 @@ from . import live, selectors, services
 from .models import Room
 from .services.common import latest_event_id
 from .views.guards import SESSION_KEY
+
+log = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 PRESENCE_SETTLE_SECONDS = 0.3
@@ -116,15 +120,69 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 self.cursor = max(0, int(message.get("after", 0)))
             except (TypeError, ValueError):
                 return
-            await self._send_new(0)
+            await self._resume()
         elif kind == "beat" and not await database_sync_to_async(self._beat)():
             await self.close(code=CLOSE_NOT_FOUND)
 
+    @classmethod
+    async def hub_messages(cls, sockets: list[RoomConsumer], message: dict) -> None:
+        """A message reaches all the room's sockets of this process at once. For an event,
+        sockets at the same point that read alike form one batch: one render (shared across
+        processes too) and one loop sending it, where a task per socket cost more than the
+        sending itself (benchmarks/fanout.py). Other messages are taken one socket at a time."""
+        if message.get("type") != "activity.event":
+            each(sockets, message)
+            return
+        event_id = int(message.get("event_id") or 0)
+        for socket in sockets:
+            socket.known = max(socket.known, event_id)
+        await cls._send_batches(sockets)
+
+    @classmethod
+    async def _send_batches(cls, sockets: list[RoomConsumer]) -> None:
+        """One render in flight per socket: a socket busy with one is marked to go again when
+        it is done, so a burst of events costs two renders, not one per event."""
+        batches: dict[tuple, list[RoomConsumer]] = {}
+        for socket in sockets:
+            if socket.busy:
+                socket.again = True
+            elif socket.actor is not None and socket.known > socket.cursor:
+                socket.busy, socket.again = True, False
+                batches.setdefault(socket._point(), []).append(socket)
+        await asyncio.gather(*(cls._send_batch(batch) for batch in batches.values()))
+
+    def _point(self) -> tuple:
+        """What this socket is sent next, for which kind of reader: the key of a render that
+        sockets at the same point share, in this process and across processes."""
+        return ("events", self.room_id, self.cursor, self.known, self.reader, self.language)
+
+    @classmethod
+    async def _send_batch(cls, batch: list[RoomConsumer]) -> None:
+        first = batch[0]
+        after, upto = first.cursor, first.known
+        try:
+            html, last = await shared(
+                first._point(),
+                first.room_group,
+                lambda: database_sync_to_async(first._render_after)(after),
+            )
+        except Exception:  # the cursor stays: the next event or resume tries again
+            log.exception("room socket: rendering what happened failed")
+            html, last, upto = "", 0, after
+        for socket in batch:
+            # Events this reader may not see are passed over, never read again.
+            socket.cursor = max(socket.cursor, last, upto)
+            if html:
+                await socket._push(html)
+        for socket in batch:
+            socket.busy = False
+        again = [socket for socket in batch if socket.again]
+        if again:
+            await cls._send_batches(again)
+
     async def hub_message(self, message: dict) -> None:
         kind = message.get("type")
-        if kind == "activity.event":
-            await self._wake(int(message.get("event_id") or 0))
-        elif kind == "access.changed":
+        if kind == "access.changed":
             if not await database_sync_to_async(self._resolve)():
                 await self.close(code=CLOSE_NOT_FOUND)
         elif kind == "presence.changed" and self.actor is not None:
@@ -133,46 +191,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 key, self.room_group, database_sync_to_async(self._render_people)
             )
             if html:
-                await self.send(text_data=html)
+                await self._push(html)
 
-    async def _wake(self, event_id: int) -> None:
-        """One render in flight per socket: a burst of events costs two renders, not one per
-        event."""
-        self.known = max(self.known, event_id)
-        if self.busy:
-            self.again = True
-            return
-        self.busy = True
-        try:
-            while True:
-                self.again = False
-                if self.known > self.cursor:
-                    await self._send_new(self.known)
-                if not self.again:
-                    break
-        finally:
-            self.busy = False
-
-    async def _send_new(self, upto: int) -> None:
-        """What happened after the cursor, as this reader sees it. Live renders (`upto`: the
-        newest event known) are shared by the sockets of this process at the same point; a
-        resume renders its own."""
+    async def _resume(self) -> None:
+        """What happened after the page's cursor, rendered for this socket alone."""
         if self.actor is None:
             return
-        after = self.cursor
-        if upto:
-            key = ("events", self.room_id, after, upto, self.reader, self.language)
-            html, last = await shared(
-                key,
-                self.room_group,
-                lambda: database_sync_to_async(self._render_after)(after),
-            )
-        else:
-            html, last = await database_sync_to_async(self._render_after)(after)
-        # Events this reader may not see are passed over, never read again.
-        self.cursor = max(self.cursor, last, upto)
+        html, last = await database_sync_to_async(self._render_after)(self.cursor)
+        self.cursor = max(self.cursor, last)
         if html:
+            await self._push(html)
+
+    async def _push(self, html: str) -> None:
+        try:
             await self.send(text_data=html)
+        except Exception:  # gone meanwhile: the others of its batch still get theirs
+            log.info("room socket: sending failed", exc_info=True)
 
     # -- sync helpers, run in a thread with database access --------------------------------
 

@@ -4,7 +4,9 @@ missed; revoking a guest closes their socket; presence; the Origin check."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -173,3 +175,99 @@ async def test_presence_shows_who_is_in_the_room():
     await guest.disconnect()
     assert "1 here now" in await receive_until(seller, "1 here now")
     await seller.disconnect()
+
+
+COMMENT_ID = re.compile(r'id="comment-(\d+)"')
+
+
+async def comments_arriving(comm, expected: list[int], timeout: float = 3) -> list[int]:
+    """The comment ids of each message, in the order they came, until all expected came."""
+    got: list[int] = []
+    while not set(expected) <= set(got):
+        message = await comm.receive_from(timeout=timeout)
+        got += [int(pk) for pk in dict.fromkeys(COMMENT_ID.findall(message))]
+    return got
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_in_order(
+    monkeypatch,
+):
+    """The room's sockets of a process take an event together: those at the same point that
+    read alike are sent one render (one per kind of reader here, sellers and a guest), and a
+    burst of events reaches every socket whole, in order, nothing twice."""
+    from dealroom.rooms import live
+
+    rm, session = await sync_to_async(_setup)()
+    path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
+    sellers = [await member_socket(rm.rep.user, path_w) for _ in range(3)]
+    guests = [await guest_socket(rm.world.a.pk, session.pk, path_g) for _ in range(2)]
+    now = await sync_to_async(latest_event_id)(rm.room)
+    for comm in sellers + guests:
+        assert (await comm.connect())[0]
+        await resume(comm, now)
+    await asyncio.sleep(0.3)  # the resumes are taken (nothing to send: all is seen)
+    renders = []
+    render_after = live.render_after
+
+    def counted(actor, room, after, **kwargs):
+        renders.append((type(actor).__name__, after))
+        return render_after(actor, room, after, **kwargs)
+
+    monkeypatch.setattr(live, "render_after", counted)
+    first = await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="one for all"
+    )
+    for comm in sellers + guests:
+        assert await comments_arriving(comm, [first.pk]) == [first.pk]
+    assert sorted(renders) == [("Guest", now), ("Member", now)], renders
+
+    renders.clear()
+
+    def post_burst():  # on the thread the sockets render on: they wait for the whole burst
+        return [
+            services.comment_post(actor=rm.rep, room_id=rm.room.pk, body=f"burst {i}").pk
+            for i in range(6)
+        ]
+
+    ids = await sync_to_async(post_burst)()
+    for comm in sellers + guests:
+        assert await comments_arriving(comm, ids) == ids
+    # Rendered once the burst was in (a render reads all that is new): one per kind of reader.
+    assert sorted(kind for kind, _after in renders) == ["Guest", "Member"], renders
+    for comm in sellers + guests:
+        await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_render_that_fails_loses_nothing(monkeypatch):
+    """The socket's place stays where it was: the next event brings both."""
+    from dealroom.rooms import live
+
+    rm, session = await sync_to_async(_setup)()
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    assert (await guest.connect())[0]
+    await resume(guest, await sync_to_async(latest_event_id)(rm.room))
+    await asyncio.sleep(0.3)  # the resume is taken
+    render_after = live.render_after
+    failures = [RuntimeError("the database went away")]
+
+    def flaky(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return render_after(*args, **kwargs)
+
+    monkeypatch.setattr(live, "render_after", flaky)
+    lost = await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="while rendering failed"
+    )
+    for _ in range(60):  # the socket tried, and failed
+        if not failures:
+            break
+        await asyncio.sleep(0.05)
+    assert not failures
+    after = await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="and the next one"
+    )
+    assert await comments_arriving(guest, [lost.pk, after.pk]) == [lost.pk, after.pk]
+    await guest.disconnect()
