@@ -195,7 +195,8 @@ async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_i
 ):
     """The room's sockets of a process take an event together: those at the same point that
     read alike are sent one render (one per kind of reader here, sellers and a guest), and a
-    burst of events reaches every socket whole, in order, nothing twice."""
+    burst of events reaches every socket whole, in order, nothing twice; a guest's socket is
+    never in a sellers' batch."""
     from dealroom.rooms import live
 
     rm, session = await sync_to_async(_setup)()
@@ -235,6 +236,25 @@ async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_i
         assert await comments_arriving(comm, ids) == ids
     # Rendered once the burst was in (a render reads all that is new): one per kind of reader.
     assert sorted(kind for kind, _after in renders) == ["Guest", "Member"], renders
+
+    # Sellers and guests at the same point are never one batch: an internal comment posted
+    # between two shared ones reaches every seller and no guest.
+    def post_mixed():
+        return [
+            services.comment_post(actor=rm.rep, room_id=rm.room.pk, body=body, internal=internal).pk
+            for body, internal in (("before", ""), ("Walk-away price 70k", "1"), ("after", ""))
+        ]
+
+    before, internal, after = await sync_to_async(post_mixed)()
+    for comm in sellers:
+        assert await comments_arriving(comm, [before, internal, after]) == [
+            before,
+            internal,
+            after,
+        ]
+    for comm in guests:
+        assert await comments_arriving(comm, [before, after]) == [before, after]
+        assert await comm.receive_nothing(timeout=0.2)
     for comm in sellers + guests:
         await comm.disconnect()
 
