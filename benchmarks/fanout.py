@@ -19,6 +19,12 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
   bare websockets   two _fanout_bare.py processes (`websockets.broadcast` to a set of sockets),
                     fed by one Redis PUBLISH per message.
 
+Dealroom gets a second saturation phase, "saturation, services": poster processes
+(_fanout_poster.py) commit the comments through the services, as the comment view does after
+its HTTP work, so the figure holds the live path from the commit on (event, publish, per-reader
+render, send) without an HTTP request's cost on the servers' cores. It is the like-for-like
+figure beside stock's, whose poster calls `group_send` directly; the HTTP figure stays beside it.
+
 The baselines send the text of a message Dealroom delivered in the same run (its comment id
 swapped), so every system moves the same bytes; all three servers run without permessage-deflate
 (as `dealroom serve` does), while the clients offer it, as browsers do. Each system is warmed
@@ -58,6 +64,7 @@ import itertools
 import json
 import math
 import os
+import queue
 import re
 import resource
 import shutil
@@ -94,6 +101,8 @@ RE_MARKER = re.compile(r"fanout-(\d+)-post")
 RE_CURSOR = re.compile(r'data-op="cursor" data-id="(\d+)"')
 ID_SLOT = "\x00id\x00"
 STOCK_GROUP = "fanout"
+SELLER_EMAIL = "seller@bench.local"
+SERVICES_PHASE = "saturation, services"  # Dealroom's second saturation phase, without HTTP
 
 # Every process this script starts; all of them are stopped at the end, whatever happens.
 SERVERS: list[Server] = []
@@ -115,6 +124,7 @@ class SeededRoom:
     seller_keys: list[str]
     guest_keys: list[str]
     poster_key: str
+    poster_email: str  # the seller whose sessions post (and whose actor the services take)
     csrf: str
 
 
@@ -136,7 +146,7 @@ def seed(sellers: int, guests: int) -> SeededRoom:
     from dealroom.workspaces.models import Membership, User
     from dealroom.workspaces.services import workspace_create
 
-    user = User.objects.create_user("seller@bench.local", None, full_name="周敏 Zhou Min")
+    user = User.objects.create_user(SELLER_EMAIL, None, full_name="周敏 Zhou Min")
     ws = workspace_create(owner=user, name="Fan-out 扇出", slug=f"bench-{os.getpid()}")
     seller = Member(
         Membership.objects.select_related("user", "workspace").get(workspace=ws, user=user)
@@ -195,6 +205,7 @@ def seed(sellers: int, guests: int) -> SeededRoom:
         seller_keys=seller_keys,
         guest_keys=guest_keys,
         poster_key=poster_key,
+        poster_email=SELLER_EMAIL,
         csrf=get_random_string(32, chars),  # an unmasked CSRF secret: cookie and header
     )
 
@@ -650,6 +661,68 @@ class DealroomPoster:
             conn.close()
 
 
+class ServicePoster:
+    """Comments committed through the services (`comment_post`) in poster processes
+    (_fanout_poster.py), one per poster thread: the live path from the commit on, without an
+    HTTP request's cost on the servers' cores, as stock's poster calls `group_send` directly."""
+
+    def __init__(self, room: SeededRoom, env: dict[str, str], count: int, logs: Path):
+        self.free: queue.SimpleQueue[Server] = queue.SimpleQueue()
+        self.processes: list[Server] = []
+        argv = [
+            sys.executable,
+            str(BENCH / "_fanout_poster.py"),
+            room.slug,
+            room.poster_email,
+            str(room.room_id),
+        ]
+        for k in range(count):
+            log = logs / f"poster-{k}.log"
+            with log.open("wb") as err:
+                proc = subprocess.Popen(
+                    argv,
+                    env=env,
+                    cwd=ROOT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    text=True,
+                    start_new_session=True,
+                )
+            poster = Server("poster", 0, proc, log)
+            SERVERS.append(poster)
+            self.processes.append(poster)
+        for poster in self.processes:
+            self._answer(poster, "ready")
+            self.free.put(poster)
+
+    def _answer(self, poster: Server, expect: str | None = None) -> str:
+        assert poster.proc.stdout is not None
+        line = poster.proc.stdout.readline().strip()
+        if not line or (expect and line != expect):
+            poster.proc.wait(timeout=5)
+            raise RuntimeError(f"a poster process failed ({line!r}):\n{poster.tail()}")
+        return line
+
+    def send(self, seq: int) -> tuple[int, float]:
+        poster = self.free.get()  # one per poster thread: never waits
+        try:
+            assert poster.proc.stdin is not None
+            poster.proc.stdin.write(f"{seq}\n")
+            poster.proc.stdin.flush()
+            mid, t = self._answer(poster).split()
+        finally:
+            self.free.put(poster)
+        return int(mid), float(t)
+
+    def close(self) -> None:
+        for poster in self.processes:
+            with contextlib.suppress(OSError):
+                if poster.proc.stdin is not None:
+                    poster.proc.stdin.close()
+        stop_servers(self.processes)
+
+
 def payload_of(sample: str) -> Callable[[int], str]:
     """The baselines send a message Dealroom delivered, with their own comment id."""
     template = RE_ID.sub(f'id="comment-{ID_SLOT}"', sample)
@@ -843,13 +916,15 @@ def summarize(label: str, sent: Sent, board: Board, cpu: str) -> PhaseResult:
 
 
 class CpuMeter:
-    """CPU used by the servers and by this process (clients + posters), as % of one core."""
+    """CPU used by the servers, by this process (clients + poster threads) and by any helper
+    processes (Dealroom's poster processes), as % of one core."""
 
-    def __init__(self, servers: list[Server]):
-        self.servers = servers
+    def __init__(self, servers: list[Server], helpers: list[Server] | None = None):
+        self.servers, self.helpers = servers, helpers or []
         self.t = now()
         self.mine = time.process_time()
         self.theirs = [s.cpu_seconds() for s in servers]
+        self.helped = sum(h.cpu_seconds() for h in self.helpers)
 
     def read(self) -> tuple[str, float]:
         wall = max(now() - self.t, 1e-9)
@@ -859,6 +934,9 @@ class CpuMeter:
             for s, before in zip(self.servers, self.theirs, strict=True)
         ]
         text = "servers " + " + ".join(f"{c:.0f}%" for c in theirs) + f", clients {mine:.0f}%"
+        if self.helpers:
+            helped = (sum(h.cpu_seconds() for h in self.helpers) - self.helped) / wall * 100
+            text += f", poster processes {helped:.0f}%"
         return text, mine
 
 
@@ -891,6 +969,10 @@ class System:
     def sender(self, ports: list[int]) -> Sender:
         raise NotImplementedError
 
+    def service_sender(self, logs: Path) -> Sender | None:
+        """A second saturation sender without HTTP, where the system has one."""
+        return None
+
     async def ready(self, board: Board) -> None:
         """Anything to check once every client connected."""
 
@@ -907,19 +989,22 @@ class Dealroom(System):
     def __init__(self, room: SeededRoom, args, prefix: str):
         self.room, self.args, self.prefix = room, args, prefix
 
+    def env(self, port: int) -> dict[str, str]:
+        return server_env(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "REDIS_URL": self.args.redis,
+                "REDIS_PREFIX": self.prefix,
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "SECURE_COOKIES": "0",
+                "SITE_URL": f"http://127.0.0.1:{port}",
+            }
+        )  # DEALROOM_DATA_DIR and DATABASE_URL: this process's, set by common.configure
+
     def start(self, ports: list[int], logs: Path) -> list[Server]:
         servers = []
         for port in ports:
-            env = server_env(
-                {
-                    "DJANGO_SETTINGS_MODULE": "config.settings",
-                    "REDIS_URL": self.args.redis,
-                    "REDIS_PREFIX": self.prefix,
-                    "ALLOWED_HOSTS": "127.0.0.1",
-                    "SECURE_COOKIES": "0",
-                    "SITE_URL": f"http://127.0.0.1:{port}",
-                }
-            )  # DEALROOM_DATA_DIR and DATABASE_URL: this process's, set by common.configure
+            env = self.env(port)
             argv = [venv_bin("dealroom"), "serve", "--host", "127.0.0.1", "--port", str(port)]
             servers.append(start_server("dealroom serve", argv, env, port, logs))
         return servers
@@ -944,6 +1029,9 @@ class Dealroom(System):
 
     def sender(self, ports: list[int]) -> Sender:
         return DealroomPoster(self.room, ports)
+
+    def service_sender(self, logs: Path) -> Sender | None:
+        return ServicePoster(self.room, self.env(0), self.args.posters, logs)
 
     async def ready(self, board: Board) -> None:
         import redis.asyncio as aioredis
@@ -1064,6 +1152,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
     board = Board()
     tasks: list[asyncio.Task] = []
     sender: Sender | None = None
+    direct: Sender | None = None
     seqs = itertools.count()
     try:
         for server in servers:
@@ -1134,16 +1223,28 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
             raise RuntimeError(f"a warm-up send failed: {warmup.errors[0]}")
         await drain(board, warmup.mids, args.quiet)
 
-        plan: list[tuple[str, float | None, float]] = [
-            ("10/s", 10.0, args.seconds),
-            ("50/s", 50.0, args.seconds),
-            ("saturation", None, args.saturation_seconds),
+        plan: list[tuple[str, Sender, float | None, float]] = [
+            ("10/s", sender, 10.0, args.seconds),
+            ("50/s", sender, 50.0, args.seconds),
+            ("saturation", sender, None, args.saturation_seconds),
         ]
-        for label, rate, seconds in plan:
-            meter = CpuMeter(servers)
+        direct = await asyncio.to_thread(system.service_sender, logs)
+        helpers: list[Server] = []
+        if direct is not None:
+            assert isinstance(direct, ServicePoster)
+            helpers = direct.processes
+            warmup = await asyncio.to_thread(
+                send_phase, direct, board, seqs, stop, rate=4, seconds=1.0, workers=args.posters
+            )
+            if warmup.errors:
+                raise RuntimeError(f"a warm-up send failed: {warmup.errors[0]}")
+            await drain(board, warmup.mids, args.quiet)
+            plan.append((SERVICES_PHASE, direct, None, args.saturation_seconds))
+        for label, by, rate, seconds in plan:
+            meter = CpuMeter(servers, helpers)
             sent = await asyncio.to_thread(
                 send_phase,
-                sender,
+                by,
                 board,
                 seqs,
                 stop,
@@ -1198,6 +1299,8 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
         await close_all(board, tasks)
         if sender is not None:
             await asyncio.to_thread(sender.close)  # its loops must not run inside this one
+        if direct is not None:
+            await asyncio.to_thread(direct.close)
         SYSTEM_SAMPLES.extend(board.samples if isinstance(system, Dealroom) else [])
 
 
@@ -1282,6 +1385,11 @@ def report(results: list[SystemResult], args) -> None:
                 f"{r.kb_per_connection:.0f}",
             ]
         )
+        direct = phases.get(SERVICES_PHASE)
+        if direct:
+            rows.append(
+                [f"{r.name}, posting through services", "", "", f"{direct.per_second:,.0f}", "", ""]
+            )
     rows.append(
         [
             "target (Dealroom)",
@@ -1326,14 +1434,16 @@ def report(results: list[SystemResult], args) -> None:
                 checks.append((name, kept and ph[label].p99 <= limit))
         checks.append(("no drops", sum(p.drops for p in ph.values()) == 0))
         checks.append(("KB per connection", dealroom.kb_per_connection <= KB_PER_CONNECTION))
-        sat, base = ph.get("saturation"), stock.phases.get("saturation") if stock else None
-        if sat and base and base.per_second > 0:
-            ratio = sat.per_second / base.per_second
-            print(
-                f"\nDealroom / stock group_send throughput: {ratio:.{1 if ratio >= 1 else 3}f}× "
-                f"(target ≥ {THROUGHPUT_RATIO:.0f}×)"
-            )
-            checks.append(("throughput ratio", ratio >= THROUGHPUT_RATIO))
+        base = stock.phases.get("saturation") if stock else None
+        for label, how in (("saturation", "HTTP POSTs"), (SERVICES_PHASE, "services")):
+            sat = ph.get(label)
+            if sat and base and base.per_second > 0:
+                ratio = sat.per_second / base.per_second
+                print(
+                    f"\nDealroom ({how}) / stock group_send throughput: "
+                    f"{ratio:.{1 if ratio >= 1 else 3}f}× (target ≥ {THROUGHPUT_RATIO:.0f}×)"
+                )
+                checks.append((f"throughput ratio ({how})", ratio >= THROUGHPUT_RATIO))
         print("Dealroom against the targets: " + ", ".join(
             f"{label} {'ok' if good else 'OVER'}" for label, good in checks
         ))  # fmt: skip
