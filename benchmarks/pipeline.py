@@ -495,6 +495,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    args.reuse = None  # customers.configure() reads it: always a fresh database here
 
     target = common.configure(args)
     try:

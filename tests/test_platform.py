@@ -235,3 +235,36 @@ def test_server_process_keeps_full_garbage_collections_rare():
 
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold()[0] == 20_000
+
+
+@pytest.mark.parametrize(("flag", "prepared"), [(None, True), ("1", True), ("0", False)])
+def test_postgresql_prepares_statements_unless_turned_off(monkeypatch, tmp_path, flag, prepared):
+    """Planning a room query took longer than running it; a pooler in transaction mode
+    without prepared-statement support needs DATABASE_PREPARED_STATEMENTS=0."""
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://dealroom@127.0.0.1:5432/dealroom")
+    monkeypatch.setenv("DEALROOM_DATA_DIR", str(tmp_path))
+    if flag is None:
+        monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", flag)
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "config" / "settings.py"))
+    options = conf["DATABASES"]["default"]["OPTIONS"]
+    assert options.get("server_side_binding", False) is prepared
+    assert (options.get("prepare_threshold") == 5) is prepared
+    assert options["options"] == "-c jit=off"
+
+
+@pytest.mark.django_db
+def test_repeated_statements_are_prepared_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):  # psycopg prepares a statement on its sixth run (prepare_threshold 5)
+        list(Workspace.objects.filter(slug="nowhere"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] > 0
