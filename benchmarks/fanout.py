@@ -252,16 +252,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(name: str, argv: list[str], env: dict[str, str], port: int, logs: Path) -> Server:
+def start_server(
+    name: str, argv: list[str], env: dict[str, str], port: int, logs: Path, *, piped: bool = False
+) -> Server:
+    """A process this script stops at the end. `piped`: it talks over stdin and stdout (a
+    poster process, `port` its number), and only its stderr goes to the log."""
     log = logs / f"{name.replace(' ', '-')}-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             argv,
             env=env,
             cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
+            stdout=subprocess.PIPE if piped else out,
+            stderr=out if piped else subprocess.STDOUT,
+            text=piped,
             start_new_session=True,  # Ctrl-C reaches this script, which stops them in order
         )
     server = Server(name, port, proc, log)
@@ -669,7 +674,6 @@ class ServicePoster:
 
     def __init__(self, room: SeededRoom, env: dict[str, str], count: int, logs: Path):
         self.free: queue.SimpleQueue[Server] = queue.SimpleQueue()
-        self.processes: list[Server] = []
         argv = [
             sys.executable,
             str(BENCH / "_fanout_poster.py"),
@@ -677,22 +681,9 @@ class ServicePoster:
             room.poster_email,
             str(room.room_id),
         ]
-        for k in range(count):
-            log = logs / f"poster-{k}.log"
-            with log.open("wb") as err:
-                proc = subprocess.Popen(
-                    argv,
-                    env=env,
-                    cwd=ROOT,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=err,
-                    text=True,
-                    start_new_session=True,
-                )
-            poster = Server("poster", 0, proc, log)
-            SERVERS.append(poster)
-            self.processes.append(poster)
+        self.processes = [
+            start_server("poster", argv, env, k, logs, piped=True) for k in range(count)
+        ]
         for poster in self.processes:
             self._answer(poster, "ready")
             self.free.put(poster)
