@@ -1520,7 +1520,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=500, help="sockets, over 2 processes")
     parser.add_argument("--seconds", type=float, default=10.0, help="each of the 10/s and 50/s")
-    parser.add_argument("--saturation-seconds", type=float, default=4.0)
+    parser.add_argument(
+        "--saturation-seconds",
+        type=float,
+        default=10.0,
+        help="each saturation phase (short ones are noisy)",
+    )
     parser.add_argument(
         "--window",
         type=int,
