@@ -9,7 +9,7 @@ class DomainErrorMiddleware:
     Sync only, on purpose: it keeps the whole middleware chain sync, so a request goes to a
     thread once and runs every layer there. With every layer able to run async, Django's own
     middleware sent each process_request and process_response to a thread and back: a room
-    comment POST took 41 ms instead of 28-32 at 10 posts/s (benchmarks/fanout.py)."""
+    comment POST took 41 ms instead of 26-34 at 10 posts/s (benchmarks/fanout.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
