@@ -31,14 +31,13 @@ def main() -> None:
     import django
 
     django.setup()
-    from dealroom.core.actors import Member
     from dealroom.rooms.services import comment_post
-    from dealroom.workspaces.models import Membership
+    from dealroom.workspaces.models import User
+    from dealroom.workspaces.selectors import member_for_user
 
-    membership = Membership.objects.select_related("user", "workspace").get(
-        workspace__slug=slug, user__email=email
-    )
-    actor = Member(membership)
+    actor = member_for_user(User.objects.get(email=email), slug)
+    if actor is None:
+        raise SystemExit(f"{email} is not an active member of {slug}")
     out = sys.stdout
     out.write("ready\n")
     out.flush()

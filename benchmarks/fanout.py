@@ -987,7 +987,7 @@ class System:
     def sender(self, ports: list[int]) -> Sender:
         raise NotImplementedError
 
-    def service_sender(self, logs: Path) -> Sender | None:
+    def service_sender(self, logs: Path) -> ServicePoster | None:
         """A second saturation sender without HTTP, where the system has one."""
         return None
 
@@ -1048,7 +1048,7 @@ class Dealroom(System):
     def sender(self, ports: list[int]) -> Sender:
         return DealroomPoster(self.room, ports)
 
-    def service_sender(self, logs: Path) -> Sender | None:
+    def service_sender(self, logs: Path) -> ServicePoster | None:
         return ServicePoster(self.room, self.env(0), self.args.posters, logs)
 
     async def ready(self, board: Board) -> None:
@@ -1170,7 +1170,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
     board = Board()
     tasks: list[asyncio.Task] = []
     sender: Sender | None = None
-    direct: Sender | None = None
+    direct: ServicePoster | None = None
     seqs = itertools.count()
     try:
         for server in servers:
@@ -1249,7 +1249,6 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
         direct = await asyncio.to_thread(system.service_sender, logs)
         helpers: list[Server] = []
         if direct is not None:
-            assert isinstance(direct, ServicePoster)
             helpers = direct.processes
             warmup = await asyncio.to_thread(
                 send_phase, direct, board, seqs, stop, rate=4, seconds=1.0, workers=args.posters
