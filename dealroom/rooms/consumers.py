@@ -154,7 +154,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def _point(self) -> tuple:
         """What this socket is sent next, for which kind of reader: the key of a render that
         sockets at the same point share, in this process and across processes."""
-        return ("events", self.room_id, self.cursor, self.known, self.reader, self.language)
+        return live.render_key(self.room_id, self.cursor, self.known, self.reader, self.language)
 
     @classmethod
     async def _send_batch(cls, batch: list[RoomConsumer]) -> None:

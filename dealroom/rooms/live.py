@@ -21,6 +21,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dealroom.core.actors import Actor, Guest, Member
+from dealroom.realtime import renders
+from dealroom.realtime.groups import target_group
 
 from . import selectors, visibility
 from .models import Room, TaskKind
@@ -160,6 +162,22 @@ def reader_kind(actor: Actor, room: Room) -> tuple:
         visibility.can_manage(actor, room),
         visibility.can_take_part(actor),
     )
+
+
+def render_key(room_id: int, after: int, upto: int, reader: tuple, language: str) -> tuple:
+    """What makes two renders of a room's events equal (realtime/renders.py): the room, the
+    position in it (after one event, up to another), the kind of reader and the language."""
+    return ("events", room_id, after, upto, reader, language)
+
+
+def offer_render(actor: Actor, room: Room, after: int, result: list, *, language: str) -> None:
+    """A request that changed the room renders its answer before the change is published (the
+    view's transaction is still open): the room's sockets of readers like this one, at the
+    same position, take this render instead of making the same one again."""
+    html, upto = result
+    if html and upto > after:
+        key = render_key(room.pk, after, upto, reader_kind(actor, room), language)
+        renders.offer(key, target_group("rooms.room", room.pk), result)
 
 
 def render_after(actor: Actor, room: Room, after: int, *, slug: str, language: str) -> list:

@@ -291,3 +291,76 @@ async def test_a_render_that_fails_loses_nothing(monkeypatch):
     )
     assert await comments_arriving(guest, [lost.pk, after.pk]) == [lost.pk, after.pk]
     await guest.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeypatch):
+    """A comment posted from the page (htmx) is rendered once for readers like the poster: the
+    view renders its answer before the event goes out and offers it, and the sellers' sockets
+    at the same point take it; the guest's socket renders its own, and an internal comment's
+    render never reaches it. A poster whose page is behind answers for its own point: the
+    sockets render theirs."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from dealroom.rooms import live
+
+    rm, session = await sync_to_async(_setup)()
+    path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
+    sellers = [await member_socket(rm.rep.user, path_w) for _ in range(2)]
+    guest = await guest_socket(rm.world.a.pk, session.pk, path_g)
+    now = await sync_to_async(latest_event_id)(rm.room)
+    for comm in [*sellers, guest]:
+        assert (await comm.connect())[0]
+        await resume(comm, now)
+    await asyncio.sleep(0.3)  # the resumes are taken
+    renders = []
+    render_after = live.render_after
+
+    def counted(actor, room, after, **kwargs):
+        renders.append((type(actor).__name__, after))
+        return render_after(actor, room, after, **kwargs)
+
+    monkeypatch.setattr(live, "render_after", counted)
+    page = Client()
+    await sync_to_async(page.force_login)(rm.rep.user)
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+
+    def post(body: str, cursor: int, internal: str = "") -> str:
+        answer = page.post(
+            url,
+            {"body": body, "internal": internal},
+            headers={"HX-Request": "true", "X-Room-Cursor": str(cursor)},
+        )
+        assert answer.status_code == 200
+        return answer.content.decode()
+
+    answer = await sync_to_async(post)("Kick-off on Monday", now)
+    (pk,) = {int(x) for x in COMMENT_ID.findall(answer)}
+    for comm in [*sellers, guest]:
+        assert await comments_arriving(comm, [pk]) == [pk]
+    assert sorted(renders) == [("Guest", now), ("Member", now)], renders
+
+    renders.clear()
+    shared_last = await sync_to_async(latest_event_id)(rm.room)
+    answer = await sync_to_async(post)("Walk-away price 70k", shared_last, "1")
+    (internal,) = {int(x) for x in COMMENT_ID.findall(answer)}
+    for comm in sellers:
+        assert await comments_arriving(comm, [internal]) == [internal]
+    assert await guest.receive_nothing(timeout=0.3)
+    assert [kind for kind, _after in renders].count("Member") == 1, renders
+
+    renders.clear()
+    sellers_point = await sync_to_async(latest_event_id)(rm.room)
+    behind = await sync_to_async(post)("From a page that missed one", shared_last)
+    (newest,) = {int(x) for x in COMMENT_ID.findall(behind)} - {internal}
+    for comm in sellers:
+        assert await comments_arriving(comm, [newest]) == [newest]
+    assert await comments_arriving(guest, [newest]) == [newest]
+    # The answer covers the poster's point (both comments); the sockets were further on.
+    assert sorted(after for kind, after in renders if kind == "Member") == [
+        shared_last,
+        sellers_point,
+    ]
+    for comm in [*sellers, guest]:
+        await comm.disconnect()

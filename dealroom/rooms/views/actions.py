@@ -1,10 +1,15 @@
 """What people do in a room. Each view calls one service and answers with what changed in the
 room since the page's cursor, as the same operations the room socket sends (live.py); a page
 without JavaScript is sent back to the room. Errors are DomainErrors: the middleware renders
-them (a fragment for htmx) with their status."""
+them (a fragment for htmx) with their status.
+
+The service call and the answer share one transaction (`room_action`): the answer is rendered
+before the change's event goes out at commit, and offered to the room's sockets, which would
+make the same render for readers like the poster at the same point (live.offer_render)."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
@@ -29,14 +34,24 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
-    html, _last = live.render_after(
-        actor, room, _cursor(request), slug=slug, language=translation.get_language()
-    )
-    body = html + extra
+    cursor, language = _cursor(request), translation.get_language()
+    result = live.render_after(actor, room, cursor, slug=slug, language=language)
+    if transaction.get_connection().in_atomic_block:
+        # Not published yet (room_action): the sockets can take this render. After commit
+        # (files.py's views) they have made it already.
+        live.offer_render(actor, room, cursor, result, language=language)
+    body = result[0] + extra
     own = selectors.own_member_id(actor=actor, room=room)
     if own:
         body += live.me_op(own)
     return HttpResponse(body)
+
+
+def room_action(view):
+    """A POST on a room: who acts and whether they see the room (room_view), then the view's
+    service call and its answer in one transaction (see above). Refusals recorded by room_view
+    stay outside it."""
+    return require_POST(room_view(transaction.atomic(view)))
 
 
 def _post(request, name: str) -> str:
@@ -69,8 +84,7 @@ def _task_data(request) -> dict:
 # -- conversation ----------------------------------------------------------------------------
 
 
-@require_POST
-@room_view
+@room_action
 def comment_create(request, actor, room):
     services.comment_post(
         actor=actor,
@@ -82,15 +96,13 @@ def comment_create(request, actor, room):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def comment_edit(request, actor, room, comment_id: int):
     services.comment_edit(actor=actor, comment_id=comment_id, body=_post(request, "body"))
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def comment_delete(request, actor, room, comment_id: int):
     services.comment_delete(actor=actor, comment_id=comment_id)
     return _changed(request, actor, room)
@@ -99,22 +111,19 @@ def comment_delete(request, actor, room, comment_id: int):
 # -- plan ------------------------------------------------------------------------------------
 
 
-@require_POST
-@room_view
+@room_action
 def task_create(request, actor, room):
     services.task_create(actor=actor, room_id=room.pk, data=_task_data(request))
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def task_edit(request, actor, room, task_id: int):
     services.task_update(actor=actor, task_id=task_id, data=_task_data(request))
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def task_status(request, actor, room, task_id: int):
     services.task_status_set(
         actor=actor,
@@ -125,15 +134,13 @@ def task_status(request, actor, room, task_id: int):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def task_delete(request, actor, room, task_id: int):
     services.task_delete(actor=actor, task_id=task_id)
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def task_reorder(request, actor, room):
     services.task_reorder(
         actor=actor,
@@ -144,8 +151,7 @@ def task_reorder(request, actor, room):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def milestone_create(request, actor, room):
     services.milestone_create(
         actor=actor,
@@ -156,8 +162,7 @@ def milestone_create(request, actor, room):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def milestone_edit(request, actor, room, milestone_id: int):
     internal = _post(request, "internal") if "internal_sent" in request.POST else None
     services.milestone_update(
@@ -166,15 +171,13 @@ def milestone_edit(request, actor, room, milestone_id: int):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def milestone_delete(request, actor, room, milestone_id: int):
     services.milestone_delete(actor=actor, milestone_id=milestone_id)
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def milestone_reorder(request, actor, room):
     services.milestone_reorder(
         actor=actor, room_id=room.pk, milestone_ids=request.POST.getlist("milestone")
@@ -185,22 +188,19 @@ def milestone_reorder(request, actor, room):
 # -- people and settings ---------------------------------------------------------------------
 
 
-@require_POST
-@room_view
+@room_action
 def member_add(request, actor, room):
     services.room_member_add(actor=actor, room_id=room.pk, membership_id=_post(request, "member"))
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def member_remove(request, actor, room, member_id: int):
     services.room_member_remove(actor=actor, room_id=room.pk, member_id=member_id)
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def guest_invite(request, actor, room):
     services.room_guest_invite(
         actor=actor,
@@ -213,15 +213,13 @@ def guest_invite(request, actor, room):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def invitation_revoke(request, actor, room, invitation_id: int):
     services.room_invitation_revoke(actor=actor, room_id=room.pk, invitation_id=invitation_id)
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def room_settings(request, actor, room):
     services.room_settings_update(
         actor=actor,
@@ -232,8 +230,7 @@ def room_settings(request, actor, room):
     return _changed(request, actor, room)
 
 
-@require_POST
-@room_view
+@room_action
 def notify_level(request, actor, room):
     services.room_notify_level_set(actor=actor, room_id=room.pk, level=_post(request, "level"))
     return _changed(request, actor, room)
