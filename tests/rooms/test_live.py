@@ -189,25 +189,20 @@ async def comments_arriving(comm, expected: list[int], timeout: float = 3) -> li
     return got
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_in_order(
-    monkeypatch,
-):
-    """The room's sockets of a process take an event together: those at the same point that
-    read alike are sent one render (one per kind of reader here, sellers and a guest), and a
-    burst of events reaches every socket whole, in order, nothing twice; a guest's socket is
-    never in a sellers' batch."""
-    from dealroom.rooms import live
-
-    rm, session = await sync_to_async(_setup)()
-    path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
-    sellers = [await member_socket(rm.rep.user, path_w) for _ in range(3)]
-    guests = [await guest_socket(rm.world.a.pk, session.pk, path_g) for _ in range(2)]
+async def open_at_latest(rm, comms) -> int:
+    """Connect the sockets and resume them at the room's latest event; that event's id."""
     now = await sync_to_async(latest_event_id)(rm.room)
-    for comm in sellers + guests:
+    for comm in comms:
         assert (await comm.connect())[0]
         await resume(comm, now)
     await asyncio.sleep(0.3)  # the resumes are taken (nothing to send: all is seen)
+    return now
+
+
+def count_renders(monkeypatch) -> list:
+    """(kind of reader, after) of every render of a room's events from now on."""
+    from dealroom.rooms import live
+
     renders = []
     render_after = live.render_after
 
@@ -216,6 +211,23 @@ async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_i
         return render_after(actor, room, after, **kwargs)
 
     monkeypatch.setattr(live, "render_after", counted)
+    return renders
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_in_order(
+    monkeypatch,
+):
+    """The room's sockets of a process take an event together: those at the same point that
+    read alike are sent one render (one per kind of reader here, sellers and a guest), and a
+    burst of events reaches every socket whole, in order, nothing twice; a guest's socket is
+    never in a sellers' batch."""
+    rm, session = await sync_to_async(_setup)()
+    path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
+    sellers = [await member_socket(rm.rep.user, path_w) for _ in range(3)]
+    guests = [await guest_socket(rm.world.a.pk, session.pk, path_g) for _ in range(2)]
+    now = await open_at_latest(rm, sellers + guests)
+    renders = count_renders(monkeypatch)
     first = await sync_to_async(services.comment_post)(
         actor=rm.rep, room_id=rm.room.pk, body="one for all"
     )
@@ -303,25 +315,12 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
     from django.test import Client
     from django.urls import reverse
 
-    from dealroom.rooms import live
-
     rm, session = await sync_to_async(_setup)()
     path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
     sellers = [await member_socket(rm.rep.user, path_w) for _ in range(2)]
     guest = await guest_socket(rm.world.a.pk, session.pk, path_g)
-    now = await sync_to_async(latest_event_id)(rm.room)
-    for comm in [*sellers, guest]:
-        assert (await comm.connect())[0]
-        await resume(comm, now)
-    await asyncio.sleep(0.3)  # the resumes are taken
-    renders = []
-    render_after = live.render_after
-
-    def counted(actor, room, after, **kwargs):
-        renders.append((type(actor).__name__, after))
-        return render_after(actor, room, after, **kwargs)
-
-    monkeypatch.setattr(live, "render_after", counted)
+    now = await open_at_latest(rm, [*sellers, guest])
+    renders = count_renders(monkeypatch)
     page = Client()
     await sync_to_async(page.force_login)(rm.rep.user)
     url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
