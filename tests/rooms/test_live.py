@@ -363,3 +363,41 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
     ]
     for comm in [*sellers, guest]:
         await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_action_that_fails_after_its_answer_offers_nothing(monkeypatch):
+    """The answer is rendered inside the action's transaction; if the action then fails, the
+    change is undone and its render never reaches a socket (on SQLite the next event may even
+    get the same id): the next post arrives as itself."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from dealroom.rooms import live
+    from dealroom.rooms.models import Comment
+
+    rm, _session = await sync_to_async(_setup)()
+    seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    now = await open_at_latest(rm, [seller])
+    page = Client()
+    await sync_to_async(page.force_login)(rm.rep.user)
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+
+    def post(body: str) -> str:
+        answer = page.post(
+            url, {"body": body}, headers={"HX-Request": "true", "X-Room-Cursor": str(now)}
+        )
+        return answer.content.decode()
+
+    me_op = live.me_op
+    monkeypatch.setattr(live, "me_op", lambda _id: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        await sync_to_async(post)("Undone: never sent")
+    assert not await sync_to_async(Comment.objects.filter(body__startswith="Undone").exists)()
+    monkeypatch.setattr(live, "me_op", me_op)
+    answer = await sync_to_async(post)("The one that counts")
+    (pk,) = {int(x) for x in COMMENT_ID.findall(answer)}
+    message = await receive_until(seller, f'id="comment-{pk}"')
+    assert "The one that counts" in message
+    assert "Undone" not in message
+    await seller.disconnect()

@@ -4,10 +4,13 @@ without JavaScript is sent back to the room. Errors are DomainErrors: the middle
 them (a fragment for htmx) with their status.
 
 The service call and the answer share one transaction (`room_action`): the answer is rendered
-before the change's event goes out at commit, and offered to the room's sockets, which would
-make the same render for readers like the poster at the same point (live.offer_render)."""
+before the change's event goes out, and offered to the room's sockets at commit, just ahead of
+the event; sockets of readers like the poster at the same point take it instead of making the
+same render (live.offer_render). A rolled-back action offers nothing."""
 
 from __future__ import annotations
+
+from functools import partial, wraps
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -36,10 +39,9 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
         return redirect("room_page", side, slug, room.pk)
     cursor, language = _cursor(request), translation.get_language()
     result = live.render_after(actor, room, cursor, slug=slug, language=language)
-    if transaction.get_connection().in_atomic_block:
-        # Not published yet (room_action): the sockets can take this render. After commit
-        # (files.py's views) they have made it already.
-        live.offer_render(actor, room, cursor, result, language=language)
+    offers = getattr(request, "render_offers", None)
+    if offers is not None:  # room_action: not published yet (files.py's views: it is)
+        offers.append(partial(live.offer_render, actor, room, cursor, result, language=language))
     body = result[0] + extra
     own = selectors.own_member_id(actor=actor, room=room)
     if own:
@@ -51,7 +53,23 @@ def room_action(view):
     """A POST on a room: who acts and whether they see the room (room_view), then the view's
     service call and its answer in one transaction (see above). Refusals recorded by room_view
     stay outside it."""
-    return require_POST(room_view(transaction.atomic(view)))
+
+    @require_POST
+    @room_view
+    @wraps(view)
+    def wrapper(request, actor, room, *args, **kwargs):
+        offers = request.render_offers = []
+
+        def offer_all() -> None:
+            for offer in offers:
+                offer()
+
+        with transaction.atomic():
+            # Registered before the service's own hooks: at commit the offers go out first.
+            transaction.on_commit(offer_all)
+            return view(request, actor, room, *args, **kwargs)
+
+    return wrapper
 
 
 def _post(request, name: str) -> str:
