@@ -132,6 +132,14 @@ def test_chinese_dashboard_gets_live_notification_when_invitee_joins(new_context
     assert "加入" in toast_text, toast_text
 
 
+# Avatars on the page that are not round: squeezed by text beside them that wraps.
+SQUASHED_AVATARS = """[...document.querySelectorAll('.avatar')]
+  .filter((a) => a.offsetParent)
+  .map((a) => [a.textContent.trim(), a.getBoundingClientRect()])
+  .filter(([, r]) => Math.abs(r.width - r.height) > 0.5)
+  .map(([text, r]) => `${text}: ${r.width}x${r.height}`)"""
+
+
 def test_dashboard_usable_at_phone_width_and_no_csp_violations(new_context, console_messages):
     phone = new_context(viewport={"width": 375, "height": 740})
     page = phone.new_page()
@@ -146,6 +154,7 @@ def test_dashboard_usable_at_phone_width_and_no_csp_violations(new_context, cons
     expect(members_link).to_be_hidden()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375 + 1, f"horizontal scroll at 375px: scrollWidth={scroll_width}"
+    assert page.evaluate(SQUASHED_AVATARS) == []  # the activity feed's, beside wrapping lines
 
     # The collapsed menu opens and works.
     toggler.click()

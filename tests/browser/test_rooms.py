@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.test_live import LIVE, csp_violations, log_in
+from tests.browser.test_live import LIVE, SQUASHED_AVATARS, csp_violations, log_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -111,6 +111,9 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         guest.get_by_test_id("comment-send").first.click()
         expect(guest.get_by_test_id("thread-room")).to_contain_text(question)
         expect(seller.get_by_test_id("thread-room")).to_contain_text(question, timeout=LIVE)
+        # Avatars stay round beside comments that wrap, on the phone and on the desktop.
+        assert guest.evaluate(SQUASHED_AVATARS) == []
+        assert seller.evaluate(SQUASHED_AVATARS) == []
 
         # The guest ticks the task; the seller sees it done.
         guest_row = guest.get_by_test_id("task").filter(has_text=task_title)
