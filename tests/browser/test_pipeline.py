@@ -116,3 +116,34 @@ def test_board_fits_a_phone_in_chinese(new_context):
     expect(page.get_by_test_id("stage-path")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 376, f"deal page: horizontal scroll at 375px ({width})"
+
+    # A deal that moved through stages: its history names each stage on one line.
+    page.goto("/w/demo/deals/board/")
+    page.locator(".board-card a", has_text="Group digital sales platform").click()
+    expect(page.get_by_test_id("stage-history")).to_be_visible()
+    assert page.evaluate(STAGE_NAMES_BROKEN) == []
+
+
+# Stage names in the deal page's history that the table broke over lines (what is left of a
+# change's text around its arrows; a change's note may wrap).
+STAGE_NAMES_BROKEN = """(() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("[data-testid=stage-history] td:nth-child(2)")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.parentElement.closest(".small")) continue;
+      for (const part of node.textContent.matchAll(/[^→]+/g)) {
+        const name = part[0].trim();
+        if (!name) continue;
+        const start = part.index + part[0].indexOf(name);
+        const range = document.createRange();
+        range.setStart(node, start);
+        range.setEnd(node, start + name.length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(name);
+      }
+    }
+  }
+  return broken;
+})()"""
