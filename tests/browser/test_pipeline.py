@@ -122,6 +122,13 @@ def test_board_fits_a_phone_in_chinese(new_context):
     page.locator(".board-card a", has_text="Group digital sales platform").click()
     expect(page.get_by_test_id("stage-history")).to_be_visible()
     assert page.evaluate(STAGE_NAMES_BROKEN) == []
+    # Its badges beside the title stay apart (the demo's flagship deal is stuck).
+    status = page.get_by_test_id("deal-status").bounding_box()
+    stuck = page.get_by_test_id("stuck").bounding_box()
+    assert status and stuck
+    apart = stuck["x"] >= status["x"] + status["width"] + 4
+    below = stuck["y"] >= status["y"] + status["height"]
+    assert apart or below, (status, stuck)
 
 
 # Stage names in the deal page's history that the table broke over lines (what is left of a
