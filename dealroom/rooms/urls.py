@@ -30,9 +30,9 @@ room_urlpatterns = [
     path("people/<int:member_id>/remove/", actions.member_remove, name="room_member_remove"),
     path("people/invite/", actions.guest_invite, name="room_guest_invite"),
     path(
-        "invitations/<int:invitation_id>/revoke/",
-        actions.invitation_revoke,
-        name="room_invitation_revoke",
+        "people/<int:member_id>/links/revoke/",
+        actions.guest_links_revoke,
+        name="room_guest_links_revoke",
     ),
     path("settings/", actions.room_settings, name="room_settings"),
     path("notifications/", actions.notify_level, name="room_notify_level"),

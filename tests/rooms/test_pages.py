@@ -416,3 +416,55 @@ def test_a_comments_edit_form_posts_to_its_own_url(rm):
     assert seller.post(url, {"body": "Second draft"}, HTTP_HX_REQUEST="true").status_code == 200
     comment.refresh_from_db()
     assert comment.body == "Second draft"
+
+
+def test_a_guests_links_are_one_line_in_the_people_panel_and_are_revoked_together(rm):
+    """An invitation, its re-send and a notification e-mail's link: one line for the guest
+    (expired links left out), and one press revokes them all and signs the guest's browser
+    out; the guest stays in the room. Only those who run the room may: anyone else's press
+    changes nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dealroom.rooms.models import RoomMember
+    from dealroom.rooms.services.notify import room_url_for
+
+    rm.no_codes()
+    first, token = rm.invite()
+    rm.invite()  # sent again
+    guest_row = first.member
+    room_url_for(guest_row)  # a link in a notification e-mail
+    old, _old_token = rm.invite(email="old@customer.test", name="旧客户 Old")
+    RoomInvitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(1))
+    browser = guest_browser(token, rm.on_commit)
+    assert browser.get(rm.base("g")).status_code == 200
+
+    seller = Client()
+    seller.force_login(rm.rep.user)
+    html = seller.get(rm.base("w")).content.decode()
+    assert html.count('data-testid="guest-links"') == 1  # 王芳's three; the expired one is not
+    assert "3 links" in html
+
+    revoke = rm.base("w") + f"people/{guest_row.pk}/links/revoke/"
+    # Another guest of the room sees the room, not the running of it; a seller outside the
+    # deal's team does not see the room at all.
+    other_guest = guest_browser(rm.invite(email="li@customer.test", name="李雷")[1], rm.on_commit)
+    refused = other_guest.post(rm.base("g") + f"people/{guest_row.pk}/links/revoke/")
+    assert refused.status_code == 403
+    outsider = Client()
+    outsider.force_login(rm.pp.other.user)
+    assert outsider.post(revoke).status_code == 404
+    assert RoomInvitation.objects.filter(member=guest_row, revoked_at__isnull=True).count() == 3
+
+    with rm.on_commit(execute=True):
+        done = seller.post(revoke, headers={"HX-Request": "true"})
+    assert done.status_code == 200
+    assert not RoomInvitation.objects.filter(member=guest_row, revoked_at__isnull=True).exists()
+    assert browser.get(rm.base("g")).status_code == 404  # signed out
+    assert RoomMember.objects.get(pk=guest_row.pk).removed_at is None  # still in the room
+    event = ActivityEvent.objects.get(verb="room.invitation_revoked")
+    assert event.data["links"] == 3
+    seller_member = RoomMember.objects.filter(room=rm.room, membership__isnull=False).first()
+    not_a_guest = rm.base("w") + f"people/{seller_member.pk}/links/revoke/"
+    assert seller.post(not_a_guest, headers={"HX-Request": "true"}).status_code == 404

@@ -136,7 +136,8 @@ def member_remove(request, slug: str, room_id: int, member_id: int):
 
 @router.get(ROOM + "/invitations", response=list[InvitationOut], **op("invitations", "Guest links"))
 def invitation_list(request, slug: str, room_id: int):
-    """Links not revoked, newest first (who runs the room)."""
+    """Links that still open the room (neither revoked nor expired), newest first (who runs
+    the room)."""
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
     if not visibility.can_manage(actor, room):

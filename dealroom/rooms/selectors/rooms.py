@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Subquery
@@ -217,6 +217,28 @@ def presence(*, room: Room) -> list[RoomPresence]:
     return list(seen.values())
 
 
+@dataclass
+class GuestLinks:
+    """A guest's links that still open the room: an invitation, its re-sends, the links in
+    notification e-mails. The panel shows them as one line, revoked together."""
+
+    member: RoomMember
+    count: int
+    expires_at: datetime  # of the one that lasts longest
+
+
+def guest_links(invitations: list[RoomInvitation]) -> list[GuestLinks]:
+    by_guest: dict[int, GuestLinks] = {}
+    for inv in invitations:
+        found = by_guest.get(inv.member_id)
+        if found is None:
+            by_guest[inv.member_id] = GuestLinks(inv.member, 1, inv.expires_at)
+        else:
+            found.count += 1
+            found.expires_at = max(found.expires_at, inv.expires_at)
+    return sorted(by_guest.values(), key=lambda g: g.member.name)
+
+
 def people_get(*, actor: Actor, room: Room) -> dict:
     """The room's people panel: members and guests, who is here now; for those who run the
     room also pending links, the account's contacts to invite and workspace members to add."""
@@ -231,12 +253,13 @@ def people_get(*, actor: Actor, room: Room) -> dict:
     if isinstance(actor, Member) and visibility.can_manage(actor, room):
         in_room = {m.membership_id for m in members if m.membership_id}
         guests = {m.contact_id for m in members if m.contact_id}
+        ctx["now"] = now = timezone.now()
         ctx["invitations"] = list(
-            RoomInvitation.objects.filter(room=room, revoked_at__isnull=True)
+            RoomInvitation.objects.filter(room=room, revoked_at__isnull=True, expires_at__gt=now)
             .select_related("member")
-            .order_by("-pk")[:50]
+            .order_by("-pk")[:200]
         )
-        ctx["now"] = timezone.now()
+        ctx["guest_links"] = guest_links(ctx["invitations"])
         on_account = AccountContact.objects.filter(account_id=room.opportunity.account_id)
         ctx["invitable"] = list(
             Contact.objects.visible_to(actor)

@@ -22,6 +22,7 @@ from .guests import (
     guest_new_link_request,
     invitation_by_token,
     room_guest_invite,
+    room_guest_links_revoke,
     room_invitation_revoke,
 )
 from .plan import (
@@ -94,6 +95,7 @@ __all__ = [
     "resource_upload",
     "room_create_for_deal",
     "room_guest_invite",
+    "room_guest_links_revoke",
     "room_invitation_revoke",
     "room_member_add",
     "room_member_remove",

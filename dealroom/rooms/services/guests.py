@@ -206,16 +206,42 @@ def room_invitation_revoke(*, actor: Actor, room_id, invitation_id) -> RoomInvit
     return invitation
 
 
-def end_guest_access(guest: RoomMember) -> None:
+@transaction.atomic
+def room_guest_links_revoke(*, actor: Actor, room_id, member_id) -> int:
+    """Every link of one guest to this room stops working, and the browsers that came in
+    through them are signed out; the guest stays in the room (a new invitation lets them in
+    again). What the people panel offers: one guest may hold several links (an invitation,
+    its re-sends, links in notification e-mails), and which one was forwarded nobody knows.
+    Returns how many links were still unrevoked."""
+    room = room_for(actor, room_id)
+    require_manager(actor, room)
+    guest = RoomMember.objects.filter(
+        room=room, pk=as_int(member_id), kind=MemberKind.GUEST
+    ).first()
+    if guest is None:
+        raise NotFound()
+    links = end_guest_access(guest)
+    room_event(
+        actor,
+        room,
+        "room.invitation_revoked",
+        {"name": guest.name, "email": guest.email, "links": links},
+        shared=False,
+    )
+    return links
+
+
+def end_guest_access(guest: RoomMember) -> int:
     """A guest taken out of a room: their links to it stop working, their browsers that came
     in through those links are signed out, their open sockets on the room close."""
     now = timezone.now()
     invitations = RoomInvitation.objects.filter(member=guest)
-    invitations.filter(revoked_at__isnull=True).update(revoked_at=now)
+    links = invitations.filter(revoked_at__isnull=True).update(revoked_at=now)
     GuestSession.objects.filter(invitation__in=invitations, revoked_at__isnull=True).update(
         revoked_at=now
     )
     _close_sockets(guest.room, guest.contact_id)
+    return links
 
 
 def _close_sockets(room: Room, contact_id) -> None:

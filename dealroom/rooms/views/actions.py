@@ -232,8 +232,8 @@ def guest_invite(request, actor, room):
 
 
 @room_action
-def invitation_revoke(request, actor, room, invitation_id: int):
-    services.room_invitation_revoke(actor=actor, room_id=room.pk, invitation_id=invitation_id)
+def guest_links_revoke(request, actor, room, member_id: int):
+    services.room_guest_links_revoke(actor=actor, room_id=room.pk, member_id=member_id)
     return _changed(request, actor, room)
 
 
