@@ -188,14 +188,8 @@ def room_invitation_revoke(*, actor: Actor, room_id, invitation_id) -> RoomInvit
     )
     if invitation is None:
         raise NotFound()
-    now = timezone.now()
-    if invitation.revoked_at is None:
-        invitation.revoked_at = now
-        invitation.save(update_fields=["revoked_at"])
-    GuestSession.objects.filter(invitation=invitation, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-    _close_sockets(room, invitation.member.contact_id)
+    _revoke(invitation.member, RoomInvitation.objects.filter(pk=invitation.pk))
+    invitation.refresh_from_db(fields=["revoked_at"])
     room_event(
         actor,
         room,
@@ -234,8 +228,14 @@ def room_guest_links_revoke(*, actor: Actor, room_id, member_id) -> int:
 def end_guest_access(guest: RoomMember) -> int:
     """A guest taken out of a room: their links to it stop working, their browsers that came
     in through those links are signed out, their open sockets on the room close."""
+    return _revoke(guest, RoomInvitation.objects.filter(member=guest))
+
+
+def _revoke(guest: RoomMember, invitations) -> int:
+    """These links of the guest stop working, the browsers that came in through them are
+    signed out and the guest's open sockets on the room re-check (and close). Returns how
+    many links were unrevoked."""
     now = timezone.now()
-    invitations = RoomInvitation.objects.filter(member=guest)
     links = invitations.filter(revoked_at__isnull=True).update(revoked_at=now)
     GuestSession.objects.filter(invitation__in=invitations, revoked_at__isnull=True).update(
         revoked_at=now
