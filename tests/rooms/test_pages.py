@@ -466,5 +466,6 @@ def test_a_guests_links_are_one_line_in_the_people_panel_and_are_revoked_togethe
     event = ActivityEvent.objects.get(verb="room.invitation_revoked")
     assert event.data["links"] == 3
     seller_member = RoomMember.objects.filter(room=rm.room, membership__isnull=False).first()
+    assert seller_member is not None
     not_a_guest = rm.base("w") + f"people/{seller_member.pk}/links/revoke/"
     assert seller.post(not_a_guest, headers={"HX-Request": "true"}).status_code == 404
