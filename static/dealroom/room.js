@@ -36,10 +36,20 @@
     holder.innerHTML = html;
     var touched = [];
     // Top-level operations only (":scope >" does not work on a DocumentFragment).
-    Array.prototype.filter.call(holder.content.children, function (el) {
+    var ops = Array.prototype.filter.call(holder.content.children, function (el) {
       return el.tagName === "TEMPLATE" && el.dataset.op;
-    }).forEach(function (op) {
+    });
+    // What happened up to an event the page already has (the socket's copy of this page's own
+    // answer, or the answer after the socket's copy) is on the page: applying it again would
+    // only swap elements under the reader's pointer (a click between press and release is lost).
+    var reach = 0;
+    ops.forEach(function (op) {
+      if (op.dataset.op === "cursor") reach = Math.max(reach, parseInt(op.dataset.id || "0", 10));
+    });
+    var had = reach > 0 && reach <= parseInt(room.dataset.cursor || "0", 10);
+    ops.forEach(function (op) {
       var kind = op.dataset.op;
+      if (had && kind !== "me") return;
       if (kind === "cursor") {
         var id = parseInt(op.dataset.id || "0", 10);
         if (id > parseInt(room.dataset.cursor || "0", 10)) room.dataset.cursor = String(id);

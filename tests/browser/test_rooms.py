@@ -161,6 +161,40 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         _set_codes(admin, False)
 
 
+def test_a_page_applies_its_own_comment_once(new_context):
+    """The poster's page has its comment from the answer; the socket's copy of the same event
+    is not applied again (it would swap the element under the reader's pointer). Another
+    seller's comment still arrives live, and after it the poster's comment is the same
+    element it was."""
+    uid = secrets.token_hex(3)
+    poster = _seller_in_room(new_context)
+    other = _seller_in_room(new_context)
+    poster.evaluate(
+        """() => {
+          window.__inserted = {};
+          new MutationObserver((changes) => changes.forEach((change) =>
+            change.addedNodes.forEach((node) => {
+              if (node.id && node.id.startsWith("comment-"))
+                window.__inserted[node.id] = (window.__inserted[node.id] || 0) + 1;
+            }))).observe(document.getElementById("room"), { childList: true, subtree: true });
+        }"""
+    )
+    mine = f"Mine, once {uid}"
+    form = poster.get_by_test_id("comment-form").first
+    form.get_by_test_id("comment-body").fill(mine)
+    form.get_by_test_id("comment-send").click()
+    expect(poster.get_by_test_id("thread-room")).to_contain_text(mine)
+    expect(form.get_by_test_id("comment-body")).to_have_value("")  # the answer was applied
+    theirs = f"Theirs, live {uid}"
+    other_form = other.get_by_test_id("comment-form").first
+    other_form.get_by_test_id("comment-body").fill(theirs)
+    other_form.get_by_test_id("comment-send").click()
+    # The socket sends in order: once theirs is in, the copy of mine has come and gone.
+    expect(poster.get_by_test_id("thread-room")).to_contain_text(theirs, timeout=LIVE)
+    mine_id = poster.get_by_test_id("comment").filter(has_text=mine).get_attribute("id")
+    assert poster.evaluate("(id) => window.__inserted[id]", mine_id) == 1
+
+
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -50,12 +50,14 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
 
 
 def room_action(view):
-    """A POST on a room: who acts and whether they see the room (room_view), then the view's
-    service call and its answer in one transaction (see above). Refusals recorded by room_view
-    stay outside it."""
+    """A POST on a room: who acts and whether they see the room (room_view), then the view
+    `answered`. Refusals recorded by room_view stay outside its transaction."""
+    return require_POST(room_view(answered(view)))
 
-    @require_POST
-    @room_view
+
+def answered(view):
+    """The view's service call and its answer in one transaction (see above)."""
+
     @wraps(view)
     def wrapper(request, actor, room, *args, **kwargs):
         offers = request.render_offers = []
