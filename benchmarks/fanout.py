@@ -9,8 +9,9 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
   Dealroom          two `dealroom serve` processes on a throwaway database (seeded through the
                     services: a workspace, a deal and its room, a guest who redeemed a link),
                     half the clients seller sessions, half guest sessions; the poster POSTs
-                    real comments to /w/<slug>/rooms/<id>/comments/ (as htmx does, with the
-                    page's cursor, which moves on with the POST's answers and with the socket
+                    real comments to /w/<slug>/rooms/<id>/comments/with-files/ (the page's
+                    comment form, multipart, as htmx sends it, with the page's cursor,
+                    which moves on with the POST's answers and with the socket
                     messages of client 0, the poster's own page, as room.js does); a client
                     has a comment when a message holds id="comment-<pk>".
   stock group_send  two uvicorn processes serving _fanout_stock.py (one Channels consumer per
@@ -82,7 +83,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -606,13 +607,30 @@ class Sender(Protocol):
     def close(self) -> None: ...
 
 
+def composer_body(text: str) -> tuple[bytes, str]:
+    """What the room page's comment form sends (multipart: the text, and the file field with
+    no file chosen, as browsers send it); the body and its Content-Type."""
+    boundary = "----dealroomFanout" + os.urandom(8).hex()
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="body"\r\n\r\n'
+        f"{text}\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 class DealroomPoster:
-    """The real POST a room page makes (htmx, with the page's cursor), over keep-alive
-    connections: each poster thread has one per server, and posts go round the servers."""
+    """The real POST a room page's comment form makes (htmx, multipart, with the page's
+    cursor), over keep-alive connections: each poster thread has one per server, and posts go
+    round the servers."""
 
     def __init__(self, room: SeededRoom, ports: list[int]):
         self.room, self.ports = room, ports
-        self.path = f"/w/{room.slug}/rooms/{room.room_id}/comments/"
+        self.path = f"/w/{room.slug}/rooms/{room.room_id}/comments/with-files/"
         self.cursor = room.after
         self.lock = threading.Lock()
         self.local = threading.local()
@@ -628,9 +646,9 @@ class DealroomPoster:
 
     def send(self, seq: int) -> tuple[int, float]:
         port = self.ports[seq % len(self.ports)]
-        body = urlencode({"body": f"fanout-{seq}-post 扇出 live fan-out check"}).encode()
+        body, content_type = composer_body(f"fanout-{seq}-post 扇出 live fan-out check")
         headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "HX-Request": "true",
             "X-CSRFToken": self.room.csrf,
             "X-Room-Cursor": str(self.cursor),
