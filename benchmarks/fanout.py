@@ -9,7 +9,7 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
   Dealroom          two `dealroom serve` processes on a throwaway database (seeded through the
                     services: a workspace, a deal and its room, a guest who redeemed a link),
                     half the clients seller sessions, half guest sessions; the poster POSTs
-                    real comments to /w/<slug>/rooms/<id>/comments/with-files/ (the page's
+                    real comments to /w/<slug>/rooms/<id>/comments/ (the page's
                     comment form, multipart, as htmx sends it, with the page's cursor,
                     which moves on with the POST's answers and with the socket
                     messages of client 0, the poster's own page, as room.js does); a client
@@ -630,7 +630,7 @@ class DealroomPoster:
 
     def __init__(self, room: SeededRoom, ports: list[int]):
         self.room, self.ports = room, ports
-        self.path = f"/w/{room.slug}/rooms/{room.room_id}/comments/with-files/"
+        self.path = f"/w/{room.slug}/rooms/{room.room_id}/comments/"
         self.cursor = room.after
         self.lock = threading.Lock()
         self.local = threading.local()

@@ -36,7 +36,6 @@ room_urlpatterns = [
     ),
     path("settings/", actions.room_settings, name="room_settings"),
     path("notifications/", actions.notify_level, name="room_notify_level"),
-    path("comments/with-files/", files.comment_create_with_files, name="room_comment_files"),
     path("tasks/<int:task_id>/files/", files.task_file_upload, name="room_task_file_upload"),
     path("files/<int:file_id>/", files.file_download, name="room_file"),
     path("files/<int:file_id>/delete/", files.file_delete, name="room_file_delete"),

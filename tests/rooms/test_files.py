@@ -204,9 +204,7 @@ def test_a_file_over_the_workspace_limit_is_refused_and_nothing_stored(rm, media
     on_task = htmx(guest, rm.base("g") + f"tasks/{task.pk}/files/", {"file": big})
     assert on_task.status_code == 400
     big.seek(0)
-    with_comment = htmx(
-        guest, rm.base("g") + "comments/with-files/", {"body": "see attached", "file": big}
-    )
+    with_comment = htmx(guest, rm.base("g") + "comments/", {"body": "see attached", "file": big})
     assert with_comment.status_code == 400
     assert stored(media) == [] and not RoomFile.objects.exists()
     assert not ActivityEvent.objects.filter(verb="room_comment.posted").exists()
@@ -256,7 +254,7 @@ def test_a_comment_with_files_shows_them_to_both_sides(rm, guest_client):
     seller = seller_client(rm)
     response = htmx(
         seller,
-        rm.base("w") + "comments/with-files/",
+        rm.base("w") + "comments/",
         {"body": "The deck", "file": [pdf("deck.pdf"), SimpleUploadedFile("a.txt", b"hi")]},
     )
     assert response.status_code == 200

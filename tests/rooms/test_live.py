@@ -305,9 +305,8 @@ async def test_a_render_that_fails_loses_nothing(monkeypatch):
     await guest.disconnect()
 
 
-@pytest.mark.parametrize("view", ["room_comment_create", "room_comment_files"])
 @pytest.mark.django_db(transaction=True)
-async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeypatch, view):
+async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeypatch):
     """A comment posted from the page (htmx) is rendered once for readers like the poster: the
     view renders its answer before the event goes out and offers it, and the sellers' sockets
     at the same point take it; the guest's socket renders its own, and an internal comment's
@@ -324,7 +323,7 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
     renders = count_renders(monkeypatch)
     page = Client()
     await sync_to_async(page.force_login)(rm.rep.user)
-    url = reverse(view, args=["w", "alpha", rm.room.pk])  # the page's composer: files too
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
 
     def post(body: str, cursor: int, internal: str = "") -> str:
         answer = page.post(

@@ -104,12 +104,24 @@ def _task_data(request) -> dict:
 # -- conversation ----------------------------------------------------------------------------
 
 
-@room_action
+@require_POST
+@room_view
 def comment_create(request, actor, room):
-    services.comment_post(
+    """The comment form: a comment and any files chosen with it. Most comments have none:
+    answered like the other actions (`answered`: the sockets take the answer's render). With
+    files, the upload guard commits (services.files._storing: stored bytes are removed if
+    anything fails up to the commit), and the answer comes after it."""
+    if not request.FILES:
+        return answered(_comment_create)(request, actor, room)
+    return _comment_create(request, actor, room)
+
+
+def _comment_create(request, actor, room):
+    services.comment_post_with_files(
         actor=actor,
         room_id=room.pk,
         body=_post(request, "body"),
+        uploaded=request.FILES.getlist("file"),
         task_id=_post(request, "task") or None,
         internal=_post(request, "internal"),
     )

@@ -33,7 +33,7 @@ from dealroom.core.actors import Guest
 
 from .. import live, selectors, services
 from ..models import RoomFile
-from .actions import _changed, _post, answered
+from .actions import _changed, _post
 from .guards import refused, room_view
 
 CHUNK = 64 * 1024
@@ -140,30 +140,6 @@ def file_response(request, actor, file: RoomFile) -> HttpResponse:
 
 
 # -- uploads and attachments -----------------------------------------------------------------
-
-
-@require_POST
-@room_view
-def comment_create_with_files(request, actor, room):
-    """The comment form: a comment and any files chosen with it. Most comments have none:
-    answered like the other actions (actions.answered: the sockets take the answer's render).
-    With files, the upload guard commits (services.files._storing: stored bytes are removed if
-    anything fails up to the commit), and the answer comes after it."""
-    if not request.FILES:
-        return answered(_comment_create)(request, actor, room)
-    return _comment_create(request, actor, room)
-
-
-def _comment_create(request, actor, room):
-    services.comment_post_with_files(
-        actor=actor,
-        room_id=room.pk,
-        body=_post(request, "body"),
-        uploaded=request.FILES.getlist("file"),
-        task_id=_post(request, "task") or None,
-        internal=_post(request, "internal"),
-    )
-    return _changed(request, actor, room)
 
 
 @require_POST
