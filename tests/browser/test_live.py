@@ -156,6 +156,11 @@ def test_dashboard_usable_at_phone_width_and_no_csp_violations(new_context, cons
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375 + 1, f"horizontal scroll at 375px: scrollWidth={scroll_width}"
     assert page.evaluate(NOT_ROUND) == []  # the activity feed's, beside wrapping lines
+    page.goto("/w/demo/notifications/")
+    expect(page.locator(".list-group-item.unread .status-dot").first).to_be_visible()
+    assert page.evaluate(NOT_ROUND) == []  # unread dots beside notifications that wrap
+    page.goto(DASHBOARD)
+    wait_live(page)
 
     # The collapsed menu opens and works.
     toggler.click()
