@@ -32,7 +32,7 @@ def _cursor(request) -> int:
         return 0
 
 
-def _changed(request, actor, room, extra: str = "") -> HttpResponse:
+def _changed(request, actor, room) -> HttpResponse:
     slug = request.resolver_match.kwargs["slug"]
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
@@ -40,9 +40,9 @@ def _changed(request, actor, room, extra: str = "") -> HttpResponse:
     cursor, language = _cursor(request), translation.get_language()
     result = live.render_after(actor, room, cursor, slug=slug, language=language)
     offers = getattr(request, "render_offers", None)
-    if offers is not None:  # room_action: not published yet (files.py's views: it is)
+    if offers is not None:  # inside `answered`: not published yet (elsewhere it is, at commit)
         offers.append(partial(live.offer_render, actor, room, cursor, result, language=language))
-    body = result[0] + extra
+    body = result[0]
     own = selectors.own_member_id(actor=actor, room=room)
     if own:
         body += live.me_op(own)
