@@ -272,12 +272,14 @@
   menu.setAttribute("role", "listbox");
   document.body.appendChild(menu);
   var mentionFor = null;
+  var asked = 0; // the latest search: an earlier answer arriving after it is dropped
 
-  function closeMenu() { menu.hidden = true; mentionFor = null; }
+  function closeMenu() { menu.hidden = true; mentionFor = null; asked += 1; }
 
   function mentionQuery(area) {
     var before = area.value.slice(0, area.selectionStart);
-    var match = /(^|\s)@([^\s@\[\]()]{0,30})$/.exec(before);
+    // What follows "@" may be a whole address (someone not in the room: offered to invite).
+    var match = /(^|\s)@([^\s\[\]()]{0,50})$/.exec(before);
     return match ? { q: match[2], start: before.length - match[2].length - 1 } : null;
   }
 
@@ -297,16 +299,24 @@
     if (!found) { closeMenu(); return; }
     var url = area.dataset.mentionsUrl || (document.querySelector("[data-mentions-url]") || {}).dataset.mentionsUrl;
     if (!url) return;
+    var search = ++asked;
     fetch(url + "?q=" + encodeURIComponent(found.q), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { people: [] }; })
       .then(function (data) {
+        if (search !== asked) return;
         menu.innerHTML = "";
         data.people.forEach(function (person) {
           var item = document.createElement("button");
           item.type = "button";
           item.className = "dropdown-item";
           item.setAttribute("role", "option");
-          item.textContent = person.name + (person.guest ? " ·" : "");
+          item.textContent = person.name;
+          if (person.guest) {
+            var badge = document.createElement("span");
+            badge.className = "badge bg-orange-lt ms-2";
+            badge.textContent = room.dataset.guestLabel;
+            item.appendChild(badge);
+          }
           item.addEventListener("mousedown", function (e) { e.preventDefault(); choose(area, found.start, person); });
           menu.appendChild(item);
         });
@@ -314,7 +324,7 @@
           var invite = document.createElement("a");
           invite.className = "dropdown-item";
           invite.href = "#room-people";
-          invite.textContent = (room.dataset.inviteLabel || "Invite") + " " + data.invite;
+          invite.textContent = room.dataset.inviteLabel + " " + data.invite;
           invite.addEventListener("mousedown", function () {
             var email = document.getElementById("invite-email");
             if (email) { email.value = data.invite; email.focus(); }

@@ -195,6 +195,26 @@ def test_a_page_applies_its_own_comment_once(new_context):
     assert poster.evaluate("(id) => window.__inserted[id]", mine_id) == 1
 
 
+def test_mentions_name_guests_and_offer_to_invite_an_address_in_chinese(new_context):
+    """The @ menu lists the room's people, a guest marked as one, in the page's language; an
+    address of someone not in the room is offered as an invitation, which fills the people
+    panel's form (nobody is mentioned or notified)."""
+    seller = _seller_in_room(new_context, locale="zh-CN")
+    area = seller.get_by_test_id("comment-body").first
+    area.click()
+    area.type("请 @李")
+    menu = seller.locator(".mention-menu")
+    expect(menu).to_be_visible()
+    expect(menu.locator(".dropdown-item", has_text="李华").locator(".badge")).to_have_text("访客")
+    area.fill("")
+    address = f"new-{secrets.token_hex(3)}@customer.example"
+    area.type(f"请 @{address}")
+    offer = menu.locator("a.dropdown-item")
+    expect(offer).to_have_text(f"邀请进入房间： {address}")
+    offer.dispatch_event("mousedown")
+    expect(seller.get_by_test_id("invite-email")).to_have_value(address)
+
+
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
