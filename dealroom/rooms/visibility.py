@@ -39,10 +39,15 @@ def can_manage(actor: Actor, room) -> bool:
     admins."""
     if not isinstance(actor, Member) or not actor.can_write:
         return False
-    from dealroom.pipeline.visibility import on_deal_team
+    # Kept in the actor's memo (core/actors.py): a render asks once per partial, and the deal
+    # team is a query each time.
+    key = ("rooms.can_manage", room.pk)
+    if key not in actor.memo:
+        from dealroom.pipeline.visibility import on_deal_team
 
-    opp = room.opportunity
-    return customer_visibility.can_manage(actor, opp) or on_deal_team(actor, opp)
+        opp = room.opportunity
+        actor.memo[key] = customer_visibility.can_manage(actor, opp) or on_deal_team(actor, opp)
+    return actor.memo[key]
 
 
 def can_take_part(actor: Actor) -> bool:

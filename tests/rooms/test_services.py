@@ -519,3 +519,29 @@ def test_room_events_take_the_room_row_before_their_id(rm):
         i for i, s in enumerate(sql) if s.startswith('INSERT INTO "activity_activityevent"')
     )
     assert lock < insert
+
+
+def test_a_render_asks_once_whether_a_deal_team_member_runs_the_room(rm):
+    """Every partial of a render asks whether the reader runs the room; for someone on the
+    deal team (not above the owner) that is a query, asked once per reader and room. Someone
+    outside the team is still refused running it."""
+    from dealroom.core.actors import Member
+    from dealroom.pipeline.models import DealTeamMember
+    from dealroom.rooms import live, selectors, visibility
+
+    DealTeamMember.objects.create(
+        opportunity=rm.deal, member=rm.pp.other.membership, role="co_seller"
+    )
+    teammate = Member(rm.pp.other.membership)
+    room = selectors.room_get(actor=teammate, room_id=rm.room.pk)
+    assert room is not None
+    services.comment_post(actor=rm.rep, room_id=room.pk, body="for the team")
+    services.task_create(actor=rm.rep, room_id=room.pk, data={"title": "Team task"})
+    with CaptureQueriesContext(connection) as queries:
+        html, _last = live.render_after(teammate, room, 0, slug="alpha", language="en")
+    team_reads = [q for q in queries.captured_queries if "pipeline_dealteammember" in q["sql"]]
+    assert len(team_reads) == 1, len(team_reads)
+    assert "for the team" in html and "Team task" in html
+    assert visibility.can_manage(teammate, room)
+    DealTeamMember.objects.filter(member=rm.pp.other.membership).delete()
+    assert not visibility.can_manage(Member(rm.pp.other.membership), room)
