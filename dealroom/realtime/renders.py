@@ -26,8 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
-from . import hub as hubs
-from .hub import RENDER_KEEP_SECONDS, RENDERED, hub
+from .hub import RENDER_KEEP_SECONDS, RENDERED, hub, publish
 
 WAIT_SECONDS = 2.0
 
@@ -46,7 +45,7 @@ def offer(key: tuple, group: str, result: Any) -> None:
     (same publisher, same channel: it arrives first); kept RENDER_KEEP_SECONDS. A failure costs
     only the saving: the sockets render themselves."""
     try:
-        hubs.publish(group, {"type": RENDERED, "key": _digest(key), "result": result})
+        publish(group, {"type": RENDERED, "key": _digest(key), "result": result})
     except Exception:
         log.exception("renders: offering a render failed")
 

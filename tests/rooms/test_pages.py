@@ -469,3 +469,8 @@ def test_a_guests_links_are_one_line_in_the_people_panel_and_are_revoked_togethe
     assert seller_member is not None
     not_a_guest = rm.base("w") + f"people/{seller_member.pk}/links/revoke/"
     assert seller.post(not_a_guest, headers={"HX-Request": "true"}).status_code == 404
+    # A guest of another room is not this room's to revoke: nothing of theirs changes.
+    elsewhere, _token = rm.invite(room=rm.second_room())
+    not_here = rm.base("w") + f"people/{elsewhere.member_id}/links/revoke/"
+    assert seller.post(not_here, headers={"HX-Request": "true"}).status_code == 404
+    assert RoomInvitation.objects.get(pk=elsewhere.pk).revoked_at is None

@@ -253,9 +253,10 @@ def people_get(*, actor: Actor, room: Room) -> dict:
     if isinstance(actor, Member) and visibility.can_manage(actor, room):
         in_room = {m.membership_id for m in members if m.membership_id}
         guests = {m.contact_id for m in members if m.contact_id}
-        ctx["now"] = now = timezone.now()
         ctx["invitations"] = list(
-            RoomInvitation.objects.filter(room=room, revoked_at__isnull=True, expires_at__gt=now)
+            RoomInvitation.objects.filter(
+                room=room, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            )
             .select_related("member")
             .order_by("-pk")[:200]
         )
