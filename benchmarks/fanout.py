@@ -901,6 +901,7 @@ class PhaseResult:
     call_p99: float
     cpu: str
     errors: list[str]
+    messages: int = 0  # socket messages the clients received: a message may hold several
 
     @property
     def drops(self) -> int:
@@ -1277,6 +1278,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
             plan.append((SERVICES_PHASE, direct, None, args.saturation_seconds))
         for label, by, rate, seconds in plan:
             meter = CpuMeter(servers, helpers)
+            messages = board.messages
             sent = await asyncio.to_thread(
                 send_phase,
                 by,
@@ -1291,6 +1293,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
             await drain(board, sent.mids, args.quiet)
             cpu, mine = meter.read()
             phase = summarize(label, sent, board, cpu)
+            phase.messages = board.messages - messages
             result.phases[label] = phase
             if rate is None and mine >= 90:
                 result.client_bound = True
@@ -1492,8 +1495,8 @@ def report(results: list[SystemResult], args) -> None:
             early = f", {p.early:,} before the send returned" if p.early else ""
             print(
                 f"  {label}: sent {p.sent} in {p.seconds:.1f} s, received {p.received:,} of "
-                f"{p.expected:,}{early}; max {p.worst:.1f} ms; send call p50 "
-                f"{p.call_p50:.1f} / p99 {p.call_p99:.1f} ms; CPU {p.cpu}"
+                f"{p.expected:,}{early} in {p.messages:,} messages; max {p.worst:.1f} ms; "
+                f"send call p50 {p.call_p50:.1f} / p99 {p.call_p99:.1f} ms; CPU {p.cpu}"
             )
         for note in r.notes:
             print(f"  note: {note}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -366,15 +367,15 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_an_action_that_fails_after_its_answer_offers_nothing(monkeypatch):
-    """The answer is rendered inside the action's transaction; if the action then fails, the
-    change is undone and its render never reaches a socket (on SQLite the next event may even
-    get the same id): the next post arrives as itself."""
+async def test_an_action_that_fails_offers_nothing(monkeypatch):
+    """An action failing after its event was written is undone with it, and nothing of it
+    reaches a socket (on SQLite the next event may even get the same id): the next post
+    arrives as itself."""
     from django.test import Client
     from django.urls import reverse
 
-    from dealroom.rooms import live
     from dealroom.rooms.models import Comment
+    from dealroom.rooms.services import threads
 
     rm, _session = await sync_to_async(_setup)()
     seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
@@ -389,15 +390,69 @@ async def test_an_action_that_fails_after_its_answer_offers_nothing(monkeypatch)
         )
         return answer.content.decode()
 
-    me_op = live.me_op
-    monkeypatch.setattr(live, "me_op", lambda _id: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
+    room_event = threads.room_event
+
+    def fails_after_its_event(*args, **kwargs):
+        room_event(*args, **kwargs)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(threads, "room_event", fails_after_its_event)
+    with pytest.raises(RuntimeError):
         await sync_to_async(post)("Undone: never sent")
     assert not await sync_to_async(Comment.objects.filter(body__startswith="Undone").exists)()
-    monkeypatch.setattr(live, "me_op", me_op)
+    monkeypatch.setattr(threads, "room_event", room_event)
     answer = await sync_to_async(post)("The one that counts")
     (pk,) = {int(x) for x in COMMENT_ID.findall(answer)}
     message = await receive_until(seller, f'id="comment-{pk}"')
     assert "The one that counts" in message
     assert "Undone" not in message
+    await seller.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_answer_is_rendered_after_the_commit_and_a_failed_render_loses_nothing(
+    monkeypatch,
+):
+    """The poster's answer is rendered once the action has committed: the room's row, held by
+    the service from its event to the commit, is not held while rendering (every other change
+    to the room would wait). If that render fails, the change still goes out live and the
+    answer is rendered again."""
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from dealroom.rooms import live
+
+    rm, _session = await sync_to_async(_setup)()
+    seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    now = await open_at_latest(rm, [seller])
+    page = Client()
+    await sync_to_async(page.force_login)(rm.rep.user)
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+    render_after = live.render_after
+    in_transaction: list[tuple[int, bool]] = []  # (thread, inside a transaction) per render
+    failures = [RuntimeError("a template went missing")]
+
+    def watched(*args, **kwargs):
+        in_transaction.append((threading.get_ident(), connection.in_atomic_block))
+        if failures:
+            raise failures.pop()
+        return render_after(*args, **kwargs)
+
+    monkeypatch.setattr(live, "render_after", watched)
+
+    def post(body: str):
+        answer = page.post(
+            url, {"body": body}, headers={"HX-Request": "true", "X-Room-Cursor": str(now)}
+        )
+        return answer, threading.get_ident()
+
+    answer, thread = await sync_to_async(post)("Rendered twice, sent once")
+    assert answer.status_code == 200
+    (pk,) = {int(x) for x in COMMENT_ID.findall(answer.content.decode())}
+    # The failed render and the one again; the socket's own renders run on other threads.
+    answers = [inside for ident, inside in in_transaction if ident == thread]
+    assert answers == [False, False], in_transaction
+    message = await receive_until(seller, f'id="comment-{pk}"')
+    assert "Rendered twice, sent once" in message
     await seller.disconnect()

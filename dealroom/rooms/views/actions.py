@@ -3,13 +3,17 @@ room since the page's cursor, as the same operations the room socket sends (live
 without JavaScript is sent back to the room. Errors are DomainErrors: the middleware renders
 them (a fragment for htmx) with their status.
 
-The service call and the answer share one transaction (`room_action`): the answer is rendered
-before the change's event goes out, and offered to the room's sockets at commit, just ahead of
-the event; sockets of readers like the poster at the same point take it instead of making the
-same render (live.offer_render). A rolled-back action offers nothing."""
+Room actions are `answered`: the service runs in a transaction, and the answer is rendered
+once it has committed, before the change's event goes out, and offered to the room's sockets
+just ahead of the event; sockets of readers like the poster at the same point take it instead
+of making the same render (live.offer_render). Rendered after the commit, not inside it: the
+service holds the room's row from its event to the commit (services.common.room_event), and
+every other change to the room waits for it meanwhile. A rolled-back action offers nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial, wraps
 
 from django.db import transaction
@@ -37,11 +41,20 @@ def _changed(request, actor, room) -> HttpResponse:
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
+    at_commit = getattr(request, "answer_at_commit", None)
+    if at_commit is not None:  # inside `answered`: rendered once the change has committed
+        at_commit.make = partial(_answer, request, actor, room, slug)
+        return HttpResponse()
+    return _answer(request, actor, room, slug)
+
+
+def _answer(request, actor, room, slug: str, *, offer: bool = False) -> HttpResponse:
+    """What changed in the room since the page's cursor, for the page; `offer`: and for the
+    sockets of readers like this one at the same point."""
     cursor, language = _cursor(request), translation.get_language()
     result = live.render_after(actor, room, cursor, slug=slug, language=language)
-    offers = getattr(request, "render_offers", None)
-    if offers is not None:  # inside `answered`: not published yet (elsewhere it is, at commit)
-        offers.append(partial(live.offer_render, actor, room, cursor, result, language=language))
+    if offer:
+        live.offer_render(actor, room, cursor, result, language=language)
     body = result[0]
     own = selectors.own_member_id(actor=actor, room=room)
     if own:
@@ -55,21 +68,33 @@ def room_action(view):
     return require_POST(room_view(answered(view)))
 
 
+@dataclass
+class _AtCommit:
+    """The answer `answered` renders at commit: `make` is set by `_changed`."""
+
+    make: Callable[..., HttpResponse] | None = None
+    response: HttpResponse | None = None
+
+    def run(self) -> None:
+        if self.make is not None:
+            self.response = self.make(offer=True)
+
+
 def answered(view):
-    """The view's service call and its answer in one transaction (see above)."""
+    """The view's service call in a transaction, its answer rendered at commit (see above)."""
 
     @wraps(view)
     def wrapper(request, actor, room, *args, **kwargs):
-        offers = request.render_offers = []
-
-        def offer_all() -> None:
-            for offer in offers:
-                offer()
-
+        at_commit = request.answer_at_commit = _AtCommit()
         with transaction.atomic():
-            # Registered before the service's own hooks: at commit the offers go out first.
-            transaction.on_commit(offer_all)
-            return view(request, actor, room, *args, **kwargs)
+            # The first hook: rendered and offered before the service's hooks publish the
+            # event. Robust: a failed render must not stop them (the change is made); the
+            # answer is then rendered again below, without offering it.
+            transaction.on_commit(at_commit.run, robust=True)
+            response = view(request, actor, room, *args, **kwargs)
+        if at_commit.make is None:
+            return response
+        return at_commit.response or at_commit.make()
 
     return wrapper
 
