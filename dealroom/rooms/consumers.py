@@ -53,8 +53,9 @@ log = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
 PRESENCE_SETTLE_SECONDS = 0.3
 # Below what a reader notices, above the gap between events of a busy room (50 posts/s is one
-# every 20 ms): at 10 posts/s nothing waits, at 50/s a message holds two or three events.
-SEND_GAP_SECONDS = 0.04
+# every 20 ms): at 10 posts/s nothing waits; at 50/s a message holds about three events
+# (benchmarks/fanout.py: 40 ms, 2.9 events per message; 70 ms, 4, but p99 over 100 ms).
+SEND_GAP_SECONDS = 0.05
 
 _presence_pending: dict[tuple, asyncio.TimerHandle] = {}
 

@@ -273,6 +273,33 @@ async def test_sockets_reading_alike_share_one_render_and_get_every_event_once_i
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_what_happens_within_the_send_gap_goes_out_together(monkeypatch):
+    """A page is sent at most one message per gap: an event arriving within it waits for its
+    end and goes with the others that came meanwhile; after a quiet gap, at once."""
+    from dealroom.rooms import consumers
+
+    monkeypatch.setattr(consumers, "SEND_GAP_SECONDS", 1.0)
+    rm, session = await sync_to_async(_setup)()
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    await open_at_latest(rm, [guest])
+
+    def post(body: str) -> int:
+        return services.comment_post(actor=rm.rep, room_id=rm.room.pk, body=body).pk
+
+    first = await sync_to_async(post)("Opens the gap")
+    assert await comments_arriving(guest, [first]) == [first]
+    second = await sync_to_async(post)("Within the gap")
+    await asyncio.sleep(0.3)  # without a gap, the second would be on its way alone by now
+    third = await sync_to_async(post)("Also within it")
+    message = await guest.receive_from(timeout=3)
+    assert list(dict.fromkeys(COMMENT_ID.findall(message))) == [str(second), str(third)], message
+    await asyncio.sleep(1.1)
+    fourth = await sync_to_async(post)("After a quiet gap")
+    assert await comments_arriving(guest, [fourth], timeout=0.5) == [fourth]
+    await guest.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_render_that_fails_loses_nothing(monkeypatch):
     """The socket's place stays where it was: the next event brings both."""
     from dealroom.rooms import live
