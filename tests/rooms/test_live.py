@@ -393,30 +393,36 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
         await comm.disconnect()
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_an_action_that_fails_offers_nothing(monkeypatch):
-    """An action failing after its event was written is undone with it, and nothing of it
-    reaches a socket (on SQLite the next event may even get the same id): the next post
-    arrives as itself."""
+async def seller_and_composer(rm):
+    """A seller's socket at the room's latest event, and `post(body)`: the room page's comment
+    form sent from that point (htmx), as the seller; it returns the answer."""
     from django.test import Client
     from django.urls import reverse
 
-    from dealroom.rooms.models import Comment
-    from dealroom.rooms.services import threads
-
-    rm, _session = await sync_to_async(_setup)()
     seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
     now = await open_at_latest(rm, [seller])
     page = Client()
     await sync_to_async(page.force_login)(rm.rep.user)
     url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
 
-    def post(body: str) -> str:
-        answer = page.post(
+    def post(body: str):
+        return page.post(
             url, {"body": body}, headers={"HX-Request": "true", "X-Room-Cursor": str(now)}
         )
-        return answer.content.decode()
 
+    return seller, post
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_action_that_fails_offers_nothing(monkeypatch):
+    """An action failing after its event was written is undone with it, and nothing of it
+    reaches a socket (on SQLite the next event may even get the same id): the next post
+    arrives as itself."""
+    from dealroom.rooms.models import Comment
+    from dealroom.rooms.services import threads
+
+    rm, _session = await sync_to_async(_setup)()
+    seller, post = await seller_and_composer(rm)
     room_event = threads.room_event
 
     def fails_after_its_event(*args, **kwargs):
@@ -429,7 +435,7 @@ async def test_an_action_that_fails_offers_nothing(monkeypatch):
     assert not await sync_to_async(Comment.objects.filter(body__startswith="Undone").exists)()
     monkeypatch.setattr(threads, "room_event", room_event)
     answer = await sync_to_async(post)("The one that counts")
-    (pk,) = {int(x) for x in COMMENT_ID.findall(answer)}
+    (pk,) = {int(x) for x in COMMENT_ID.findall(answer.content.decode())}
     message = await receive_until(seller, f'id="comment-{pk}"')
     assert "The one that counts" in message
     assert "Undone" not in message
@@ -445,17 +451,11 @@ async def test_the_answer_is_rendered_after_the_commit_and_a_failed_render_loses
     to the room would wait). If that render fails, the change still goes out live and the
     answer is rendered again."""
     from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
 
     from dealroom.rooms import live
 
     rm, _session = await sync_to_async(_setup)()
-    seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
-    now = await open_at_latest(rm, [seller])
-    page = Client()
-    await sync_to_async(page.force_login)(rm.rep.user)
-    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+    seller, post = await seller_and_composer(rm)
     render_after = live.render_after
     in_transaction: list[tuple[int, bool]] = []  # (thread, inside a transaction) per render
     failures = [RuntimeError("a template went missing")]
@@ -468,13 +468,10 @@ async def test_the_answer_is_rendered_after_the_commit_and_a_failed_render_loses
 
     monkeypatch.setattr(live, "render_after", watched)
 
-    def post(body: str):
-        answer = page.post(
-            url, {"body": body}, headers={"HX-Request": "true", "X-Room-Cursor": str(now)}
-        )
-        return answer, threading.get_ident()
+    def post_here(body: str):
+        return post(body), threading.get_ident()
 
-    answer, thread = await sync_to_async(post)("Rendered twice, sent once")
+    answer, thread = await sync_to_async(post_here)("Rendered twice, sent once")
     assert answer.status_code == 200
     (pk,) = {int(x) for x in COMMENT_ID.findall(answer.content.decode())}
     # The failed render and the one again; the socket's own renders run on other threads.

@@ -93,8 +93,10 @@ def answered(view):
             transaction.on_commit(at_commit.run, robust=True)
             response = view(request, actor, room, *args, **kwargs)
         if at_commit.make is None:
-            return response
-        return at_commit.response or at_commit.make()
+            return response  # not an answer of changes (a page without JavaScript: a redirect)
+        if at_commit.response is None:  # the hook failed, or an outer transaction holds it
+            return at_commit.make()
+        return at_commit.response
 
     return wrapper
 
