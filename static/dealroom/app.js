@@ -33,6 +33,26 @@
     setTimeout(function () { toast.remove(); }, 8000);
   });
 
+  // File pickers in the page's language (rooms/_file_pick.html): the chosen names beside the
+  // button, cleared when the form is reset (after it was sent).
+  function showChosen(input) {
+    var names = input.closest(".file-pick").nextElementSibling;
+    if (!names || !names.hasAttribute("data-file-names")) return;
+    names.textContent = Array.prototype.map.call(input.files || [], function (file) {
+      return file.name;
+    }).join(", ");
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target.classList && evt.target.classList.contains("file-pick-input")) {
+      showChosen(evt.target);
+    }
+  });
+  document.addEventListener("reset", function (evt) {
+    var inputs = evt.target.querySelectorAll(".file-pick-input");
+    // The form's fields are cleared after the reset event, not before.
+    setTimeout(function () { inputs.forEach(showChosen); }, 0);
+  });
+
   // Toast close buttons (Bootstrap's toast plugin needs instances; a click is enough here).
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest(".live-toast .btn-close");

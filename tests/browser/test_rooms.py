@@ -215,6 +215,36 @@ def test_mentions_name_guests_and_offer_to_invite_an_address_in_chinese(new_cont
     expect(seller.get_by_test_id("invite-email")).to_have_value(address)
 
 
+def test_file_pickers_speak_the_pages_language_and_list_the_chosen_files(new_context):
+    """The composer's file button reads in the page's language (the browser's own reads in
+    the browser's), fits a phone, lists the files chosen and is cleared once they are sent."""
+    from tests.browser.test_live import zh
+
+    uid = secrets.token_hex(3)
+    seller = _seller_in_room(
+        new_context, locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True
+    )
+    form = seller.get_by_test_id("comment-form").first
+    pick = form.locator(".file-pick")
+    expect(pick).to_have_text(zh("Attach files"))
+    box = pick.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    names = form.locator("[data-file-names]")
+    expect(names).to_be_hidden()
+    files = [
+        {"name": f"报价-{uid}.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES},
+        {"name": f"scope-{uid}.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES},
+    ]
+    form.get_by_test_id("comment-file").set_input_files(files)
+    expect(names).to_have_text(f"报价-{uid}.pdf, scope-{uid}.pdf")
+    form.get_by_test_id("comment-body").fill(f"两份文件 {uid}")
+    form.get_by_test_id("comment-send").click()
+    comment = seller.get_by_test_id("comment").filter(has_text=f"两份文件 {uid}")
+    expect(comment).to_contain_text(f"scope-{uid}.pdf")
+    expect(names).to_be_hidden()
+    expect(names).to_have_text("")
+
+
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
