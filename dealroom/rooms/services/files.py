@@ -382,6 +382,10 @@ def comment_post_with_files(
         raise Invalid(fields={"file": _("Attach at most 5 files to one comment.")})
     items = [_check(room, f) for f in files]
     text = str(body or "").strip() or ", ".join(i.original_name for i in items)
+    if not items:  # nothing to store, nothing to guard (most comments)
+        return comment_post(
+            actor=actor, room_id=room.pk, body=text, task_id=task_id, internal=internal
+        )
     with _storing(room, items) as names:
         comment = comment_post(
             actor=actor, room_id=room.pk, body=text, task_id=task_id, internal=internal
