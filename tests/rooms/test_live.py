@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -452,31 +451,25 @@ async def test_the_answer_is_rendered_after_the_commit_and_a_failed_render_loses
     answer is rendered again."""
     from django.db import connection
 
-    from dealroom.rooms import live
+    from dealroom.rooms.views import actions
 
     rm, _session = await sync_to_async(_setup)()
     seller, post = await seller_and_composer(rm)
-    render_after = live.render_after
-    in_transaction: list[tuple[int, bool]] = []  # (thread, inside a transaction) per render
-    failures = [RuntimeError("a template went missing")]
+    real_answer = actions._answer
+    renders: list[tuple[bool, bool]] = []  # (inside a transaction, offered) per answer render
 
-    def watched(*args, **kwargs):
-        in_transaction.append((threading.get_ident(), connection.in_atomic_block))
-        if failures:
-            raise failures.pop()
-        return render_after(*args, **kwargs)
+    def watched(*args, offer=False, **kwargs):
+        renders.append((connection.in_atomic_block, offer))
+        if len(renders) == 1:
+            raise RuntimeError("a template went missing")
+        return real_answer(*args, offer=offer, **kwargs)
 
-    monkeypatch.setattr(live, "render_after", watched)
-
-    def post_here(body: str):
-        return post(body), threading.get_ident()
-
-    answer, thread = await sync_to_async(post_here)("Rendered twice, sent once")
-    assert answer.status_code == 200
-    (pk,) = {int(x) for x in COMMENT_ID.findall(answer.content.decode())}
-    # The failed render and the one again; the socket's own renders run on other threads.
-    answers = [inside for ident, inside in in_transaction if ident == thread]
-    assert answers == [False, False], in_transaction
+    monkeypatch.setattr(actions, "_answer", watched)
+    page_answer = await sync_to_async(post)("Rendered twice, sent once")
+    assert page_answer.status_code == 200
+    (pk,) = {int(x) for x in COMMENT_ID.findall(page_answer.content.decode())}
+    # At commit (to be offered), failed; again after it, for the page alone.
+    assert renders == [(False, True), (False, False)], renders
     message = await receive_until(seller, f'id="comment-{pk}"')
     assert "Rendered twice, sent once" in message
     await seller.disconnect()
