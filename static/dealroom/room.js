@@ -185,6 +185,27 @@
     evt.detail.headers["X-Room-Cursor"] = room.dataset.cursor || "0";
   });
 
+  // A form that is emptied once answered (data-reset) keeps what was typed into it while the
+  // answer was on its way (a slow network): only what was sent is cleared.
+  function typed(el) {
+    return el.tagName === "TEXTAREA" ||
+      (el.tagName === "INPUT" && ["file", "checkbox", "radio", "hidden", "submit", "button"].indexOf(el.type) < 0);
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-reset") || !form.elements) return;
+    form.dealroomSent = Array.prototype.map.call(form.elements, function (el) { return el.value; });
+  });
+  function resetKeepingNewInput(form) {
+    var sent = form.dealroomSent || [];
+    var kept = [];
+    Array.prototype.forEach.call(form.elements, function (el, i) {
+      if (typed(el) && i < sent.length && el.value !== sent[i]) kept.push([el, el.value]);
+    });
+    form.reset();
+    kept.forEach(function (pair) { pair[0].value = pair[1]; });
+  }
+
   document.addEventListener("htmx:afterRequest", function (evt) {
     // Forms and buttons of the room that answer with operations (hx-swap="none").
     var form = evt.detail.elt;
@@ -193,7 +214,7 @@
     if (evt.detail.successful) {
       if (slot) slot.innerHTML = "";
       applyOps(evt.detail.xhr.responseText);
-      if (form.hasAttribute("data-reset") && form.reset) form.reset();
+      if (form.hasAttribute("data-reset") && form.reset) resetKeepingNewInput(form);
       var details = form.closest("details");
       if (details && !form.hasAttribute("data-reset")) details.open = false;
     } else if (slot) {

@@ -195,6 +195,34 @@ def test_a_page_applies_its_own_comment_once(new_context):
     assert poster.evaluate("(id) => window.__inserted[id]", mine_id) == 1
 
 
+def test_text_typed_while_a_comment_is_on_its_way_stays(new_context):
+    """On a slow network one types the next comment while the last is on its way: its answer
+    empties only what was sent, and the new text stays, to be sent next."""
+    uid = secrets.token_hex(3)
+    seller = _seller_in_room(new_context)
+    seller.evaluate(
+        """() => {  // a slow network: every request leaves 800 ms late
+          const send = XMLHttpRequest.prototype.send;
+          XMLHttpRequest.prototype.send = function (body) {
+            setTimeout(() => send.call(this, body), 800);
+          };
+          window.__answered = new Promise((done) => document.addEventListener(
+            "htmx:afterRequest", () => setTimeout(done, 0), { once: true }));
+        }"""
+    )
+    form = seller.get_by_test_id("comment-form").first
+    body = form.get_by_test_id("comment-body")
+    body.fill(f"First {uid}")
+    form.get_by_test_id("comment-send").click()
+    body.fill(f"Second {uid}")
+    seller.evaluate("() => window.__answered")  # the first's answer has been applied
+    expect(seller.get_by_test_id("thread-room")).to_contain_text(f"First {uid}")
+    assert body.input_value() == f"Second {uid}"
+    form.get_by_test_id("comment-send").click()
+    expect(seller.get_by_test_id("thread-room")).to_contain_text(f"Second {uid}", timeout=LIVE)
+    expect(body).to_have_value("")
+
+
 def test_mentions_name_guests_and_offer_to_invite_an_address_in_chinese(new_context):
     """The @ menu lists the room's people, a guest marked as one, in the page's language; an
     address of someone not in the room is offered as an invitation, which fills the people
