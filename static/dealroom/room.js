@@ -222,10 +222,15 @@
     }
   });
 
-  // Enter sends a comment, Shift+Enter makes a new line (not while choosing a mention).
+  // Enter sends a comment, Shift+Enter makes a new line (not while choosing a mention, nor
+  // while an input method is composing: Enter picks the Chinese characters; Safari reports
+  // that as keyCode 229). On a touch screen the keyboard has no Shift: Enter makes a new line
+  // there and the Send button sends.
+  var touchFirst = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   document.addEventListener("keydown", function (evt) {
     var area = evt.target;
-    if (evt.key !== "Enter" || evt.shiftKey || evt.isComposing) return;
+    if (evt.key !== "Enter" || evt.shiftKey || evt.isComposing || evt.keyCode === 229) return;
+    if (touchFirst) return;
     if (!area.matches || !area.matches(".comment-form textarea")) return;
     if (document.querySelector(".mention-menu:not([hidden])")) return;
     evt.preventDefault();

@@ -223,6 +223,40 @@ def test_text_typed_while_a_comment_is_on_its_way_stays(new_context):
     expect(body).to_have_value("")
 
 
+def test_enter_sends_on_a_desktop_and_makes_a_new_line_on_a_phone(new_context):
+    """A desktop keyboard sends with Enter (Shift+Enter for a new line); a phone's keyboard has
+    no Shift, so there Enter makes a new line and the Send button sends."""
+    uid = secrets.token_hex(3)
+    desk = _seller_in_room(new_context)
+    body = desk.get_by_test_id("comment-form").first.get_by_test_id("comment-body")
+    body.fill(f"Sent by Enter {uid}")
+    body.press("Enter")
+    expect(desk.get_by_test_id("thread-room")).to_contain_text(f"Sent by Enter {uid}")
+    expect(body).to_have_value("")
+    # Enter that picks an input method's characters (Safari: keyCode 229) sends nothing.
+    body.fill(f"拼音 {uid}")
+    picked = body.evaluate(
+        """(el) => el.dispatchEvent(new KeyboardEvent("keydown",
+             { key: "Enter", keyCode: 229, bubbles: true, cancelable: true }))"""
+    )
+    assert picked, "the page took the input method's Enter for itself"
+
+    phone = _seller_in_room(
+        new_context, viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    form = phone.get_by_test_id("comment-form").first
+    body = form.get_by_test_id("comment-body")
+    body.click()
+    body.type(f"Line one {uid}")
+    body.press("Enter")
+    body.type("line two")
+    assert body.input_value() == f"Line one {uid}\nline two"
+    form.get_by_test_id("comment-send").click()
+    comment = phone.get_by_test_id("comment").filter(has_text=f"Line one {uid}")
+    expect(comment).to_be_visible()
+    assert f"Line one {uid}\nline two" in comment.inner_text()
+
+
 def test_mentions_name_guests_and_offer_to_invite_an_address_in_chinese(new_context):
     """The @ menu lists the room's people, a guest marked as one, in the page's language; an
     address of someone not in the room is offered as an invitation, which fills the people
