@@ -171,10 +171,10 @@ def render_key(room_id: int, after: int, upto: int, reader: tuple, language: str
 
 
 def offer_render(actor: Actor, room: Room, after: int, result: list, *, language: str) -> None:
-    """A request that changed the room rendered its answer before the change was published
-    (inside the view's transaction); called at commit, just ahead of the change's event, it
-    hands that render to the room's sockets of readers like this one at the same position,
-    which take it instead of making the same one again."""
+    """A request that changed the room renders its answer at commit, before the change's event
+    is published (views/actions.answered); this hands that render to the room's sockets of
+    readers like this one at the same position, just ahead of the event, and they take it
+    instead of making the same one again."""
     html, upto = result
     if html and upto > after:
         key = render_key(room.pk, after, upto, reader_kind(actor, room), language)
