@@ -5,9 +5,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from dealroom.core.asgi import http_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django_asgi_app = http_application()  # Django's HTTP, one trip to a thread per request
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

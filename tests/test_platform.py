@@ -237,6 +237,14 @@ def test_server_process_keeps_full_garbage_collections_rare():
     assert gc.get_threshold()[0] == 20_000
 
 
+def test_redis_replies_parsed_by_hiredis():
+    """Every post publishes to Redis (realtime/hub.py); redis-py's own parser was most of
+    each publish's cost in the servers (py-spy during benchmarks/fanout.py)."""
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
+
+
 @pytest.mark.parametrize(("flag", "prepared"), [(None, True), ("1", True), ("0", False)])
 def test_postgresql_prepares_statements_unless_turned_off(monkeypatch, tmp_path, flag, prepared):
     """Planning a room query took longer than running it; a pooler in transaction mode

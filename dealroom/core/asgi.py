@@ -1,0 +1,69 @@
+"""Django's HTTP under ASGI with one trip to a thread per request.
+
+Django's own ASGIHandler builds an async middleware chain. With our middleware all sync, a
+request then goes from the event loop to a thread for the middleware, back to the loop for
+the URL resolution, to the thread again for the view, and twice more for the request signals
+and closing the response: six hand-overs, each waiting for the loop to get round to it. The
+same loop sends every room's live messages, so on a busy room each hand-over queued behind a
+fan-out: a room comment POST took ~32 ms over HTTP for ~13 ms of work
+(benchmarks/fanout.py).
+
+This handler runs Django exactly as under WSGI (the sync middleware chain, the request
+signals) in one call on the request's thread: the body is read and the response sent on the
+loop; everything in between happens in one go. Each request still has a thread of its own
+(ThreadSensitiveContext, as Django's handler), so database connections stay with the thread
+that opened them. A streaming response is iterated and closed on that thread too (Django's
+own path for them); any other response is closed before it is sent, its content made."""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+from asgiref.sync import sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http import FileResponse
+from django.urls import set_script_prefix
+
+
+class HttpHandler(ASGIHandler):
+    def __init__(self):
+        BaseHandler.__init__(self)  # not ASGIHandler's: it loads the async chain
+        self.load_middleware(is_async=False)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+
+    def respond(self, scope, body_file):
+        """What Django's WSGI handler does for a request, on the request's thread."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, refused = self.create_request(scope, body_file)
+        response = self.get_response(request) if request is not None else refused
+        assert response is not None  # create_request gives a request or a refusal
+        response._handler_class = self.__class__  # type: ignore[attr-defined]  # the signal's sender
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size  # the server chunks what it sends
+        if not response.streaming:
+            response.close()  # request_finished: this thread's connections go back now
+        return response
+
+
+def http_application() -> HttpHandler:
+    """Like django.core.asgi.get_asgi_application, with the handler above."""
+    import django
+
+    django.setup(set_prefix=False)
+    return HttpHandler()

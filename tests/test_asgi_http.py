@@ -1,0 +1,157 @@
+"""HTTP through the server's ASGI app (config.asgi), as uvicorn calls it: one trip to a thread
+per request (dealroom/core/asgi.py), pages, forms and streamed downloads intact."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from asgiref import sync
+from django.core import signals
+from django.urls import reverse
+
+from dealroom.customers import services as customers
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the request runs on a thread of its own
+
+
+async def call(path: str, *, method="GET", body=b"", headers=(), query=""):
+    """One request to the server's app; the status, headers and the whole body."""
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    chunks = [{"type": "http.request", "body": body[:10], "more_body": True}]
+    chunks.append({"type": "http.request", "body": body[10:], "more_body": False})
+    sent: list[dict] = []
+
+    async def receive():
+        if chunks:
+            return chunks.pop(0)
+        await asyncio.Event().wait()  # the client stays until the answer is sent
+
+    async def send(message):
+        sent.append(message)
+
+    await application(scope, receive, send)
+    start = sent[0]
+    assert start["type"] == "http.response.start"
+    headers = {}
+    for name, value in start["headers"]:
+        headers.setdefault(name.decode().lower(), []).append(value.decode())
+    content = b"".join(m.get("body", b"") for m in sent[1:])
+    assert sent[-1].get("more_body", False) is False
+    return start["status"], headers, content
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """Counts the request's trips from the event loop to a thread, and the threads that ran
+    the request signals."""
+    seen: dict[str, Any] = {"trips": 0, "started": set(), "finished": set()}
+    original = sync.SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        seen["trips"] += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+
+    def started(**kwargs):
+        seen["started"].add(threading.get_ident())
+
+    def finished(**kwargs):
+        seen["finished"].add(threading.get_ident())
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    yield seen
+    signals.request_started.disconnect(started)
+    signals.request_finished.disconnect(finished)
+
+
+async def test_a_request_goes_to_a_thread_once(trips):
+    """Django's own ASGI handler took a page through the loop and a thread four times (the
+    middleware, the view, the request signals, closing the response), each waiting for a loop
+    that also sends every room's live messages."""
+    status, _headers, content = await call("/robots.txt")
+    assert status == 200 and b"Disallow" in content
+    assert trips["trips"] == 1
+    # Started and finished on the request's thread: its database connections are given back
+    # by the thread that took them.
+    assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]
+    assert threading.get_ident() not in trips["started"]
+
+
+async def test_login_form_posted_over_asgi(world, trips):
+    """A form read from a body that came in two parts, its CSRF check, cookies, a redirect."""
+    status, headers, content = await call("/accounts/login/")
+    assert status == 200
+    csrf = next(c for c in headers["set-cookie"] if c.startswith("csrftoken="))
+    token = csrf.split(";")[0].split("=", 1)[1]
+    cookie = [(b"cookie", f"csrftoken={token}".encode())]
+    form = [(b"content-type", b"application/x-www-form-urlencoded"), *cookie]
+
+    wrong = urlencode({"csrfmiddlewaretoken": token, "username": "rep@alpha.test", "password": "x"})
+    status, _headers, content = await call(
+        "/accounts/login/", method="POST", body=wrong.encode(), headers=form
+    )
+    assert status == 400 and b'name="password"' in content  # the form again, with its error
+
+    right = urlencode(
+        {"csrfmiddlewaretoken": token, "username": "rep@alpha.test", "password": PASSWORD}
+    )
+    status, headers, _content = await call(
+        "/accounts/login/", method="POST", body=right.encode(), headers=form
+    )
+    assert status == 302
+    assert any(c.startswith("sessionid=") for c in headers["set-cookie"])
+
+    no_token = urlencode({"username": "rep@alpha.test", "password": PASSWORD})
+    status, _headers, _content = await call(
+        "/accounts/login/", method="POST", body=no_token.encode(), headers=form
+    )
+    assert status == 403  # refused by the CSRF check, in the same chain
+
+
+# Django's own handler buffers a sync iterator the same way, and says so.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+async def test_streamed_export_arrives_whole(world, client, trips):
+    """A streamed response (the CSV export reads the database while it is sent) is iterated
+    and closed on the request's thread, as Django's handler does."""
+    from asgiref.sync import sync_to_async
+
+    @sync_to_async
+    def setup():
+        rep = world.actor("alpha", "rep")
+        for n in range(3):
+            customers.record_create(actor=rep, object_type="account", data={"name": f"流 {n}"})
+        client.force_login(world.user("alpha", "rep"))
+        return client.cookies["sessionid"].value
+
+    session = await setup()
+    trips["trips"] = 0
+    path = reverse("account_export", args=["alpha"])
+    status, headers, content = await call(
+        path, headers=[(b"cookie", f"sessionid={session}".encode())]
+    )
+    assert status == 200 and headers["content-type"] == ["text/csv; charset=utf-8"]
+    text = content.decode("utf-8-sig")
+    assert all(f"流 {n}" in text for n in range(3))
+    assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]
