@@ -68,6 +68,49 @@ def test_rolled_back_service_publishes_nothing(world, monkeypatch):
     assert published == []
 
 
+def test_a_room_event_goes_to_both_its_groups_in_one_round_trip(settings, monkeypatch):
+    """A room's event goes to the workspace's pages (bell, feed) and the room's: two PUBLISHes
+    sent together, not two waits for Redis in the request that made the change."""
+    from dealroom.realtime import hub, publish
+
+    class Pipe:
+        def __init__(self, sent):
+            self.sent, self.queued = sent, []
+
+        def publish(self, channel, data):
+            self.queued.append((channel, json.loads(data)))
+
+        def execute(self):
+            self.sent.append(self.queued)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    class FakeRedis:
+        def __init__(self):
+            self.round_trips: list[list] = []
+
+        def pipeline(self, transaction=True):
+            assert transaction is False  # PUBLISH needs no MULTI/EXEC
+            return Pipe(self.round_trips)
+
+        def publish(self, channel, data):  # one command, one round trip
+            self.round_trips.append([(channel, json.loads(data))])
+
+    fake = FakeRedis()
+    settings.REDIS_URL = "redis://fake"
+    monkeypatch.setattr(hub, "_sync_redis", lambda: fake)
+    publish.event_happened(workspace_id=3, event_id=41, target_type="rooms.room", target_id=9)
+    prefix = settings.REDIS_PREFIX
+    message = {"type": "activity.event", "event_id": 41}
+    assert fake.round_trips == [
+        [(f"{prefix}:hub:workspace-3", message), (f"{prefix}:hub:target-rooms.room-9", message)]
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_committed_service_publishes_after_commit(monkeypatch):
     from tests.conftest import World

@@ -214,15 +214,21 @@ def ping() -> str:
     return "ok (one process)"
 
 
-def publish(group: str, message: dict) -> None:
-    """From sync code (after commit): one Redis PUBLISH, or, without Redis, a hand-over to
-    each loop of this process that has sockets in the group."""
+def publish(groups: list[str], message: dict) -> None:
+    """From sync code (after commit): the message to each group, in one round trip to Redis
+    (an event goes to its workspace's group and its record's), or, without Redis, a hand-over
+    to each loop of this process that has sockets in a group."""
     if settings.REDIS_URL:
-        _sync_redis().publish(_channel(group), json.dumps(message))
+        data = json.dumps(message)
+        with _sync_redis().pipeline(transaction=False) as pipe:
+            for group in groups:
+                pipe.publish(_channel(group), data)
+            pipe.execute()
         return
-    with _lock:
-        hubs = [h for h in _hubs.values() if group in h.groups and not h.loop.is_closed()]
-    for h in hubs:
-        # A fresh context: the publisher's (a sync thread's) must not leak into the sockets'
-        # tasks (asgiref would take them for nested calls of that thread and refuse).
-        h.loop.call_soon_threadsafe(h.deliver, group, message, context=contextvars.Context())
+    for group in groups:
+        with _lock:
+            hubs = [h for h in _hubs.values() if group in h.groups and not h.loop.is_closed()]
+        for h in hubs:
+            # A fresh context: the publisher's (a sync thread's) must not leak into the sockets'
+            # tasks (asgiref would take them for nested calls of that thread and refuse).
+            h.loop.call_soon_threadsafe(h.deliver, group, message, context=contextvars.Context())

@@ -21,35 +21,36 @@ log = logging.getLogger(__name__)
 WATCHED_TARGETS = {"rooms.room"}
 
 
-def _hub(group: str, message: dict) -> None:
+def _hub(groups: list[str], message: dict) -> None:
     try:
-        hub.publish(group, message)
+        hub.publish(groups, message)
     except Exception:  # committed already; a down Redis costs liveness, not data
-        log.exception("live publish to %s failed", group)
+        log.exception("live publish to %s failed", ", ".join(groups))
 
 
 def event_happened(
     *, workspace_id: int, event_id: int, target_type: str = "", target_id=None
 ) -> None:
-    message = {"type": "activity.event", "event_id": event_id}
-    _hub(workspace_group(workspace_id), message)
+    groups = [workspace_group(workspace_id)]
     if target_type in WATCHED_TARGETS and target_id is not None:
-        _hub(target_group(target_type, target_id), message)
+        groups.append(target_group(target_type, target_id))
+    _hub(groups, {"type": "activity.event", "event_id": event_id})
 
 
 def close_user_sockets(*, workspace_id: int, user_id: int) -> None:
     """Ask every socket of a user in a workspace to re-check access (it closes if gone)."""
-    _hub(user_group(workspace_id, user_id), {"type": "access.changed", "user_id": user_id})
+    _hub([user_group(workspace_id, user_id)], {"type": "access.changed", "user_id": user_id})
 
 
 def room_access_changed(*, workspace_id: int, room_id: int, contact_id=None) -> None:
     """Someone may have lost a room (a guest removed, a link revoked, a member taken out):
     the room's sockets re-check and close if they lost it."""
-    _hub(target_group("rooms.room", room_id), {"type": "access.changed", "contact_id": contact_id})
+    message = {"type": "access.changed", "contact_id": contact_id}
+    _hub([target_group("rooms.room", room_id)], message)
 
 
 def presence_changed(room_id: int) -> None:
     """Someone came into or left a room page: its sockets re-read who is there (`n` lets the
     sockets of one process share one reading)."""
     message = {"type": "presence.changed", "n": time.time_ns()}
-    _hub(target_group("rooms.room", room_id), message)
+    _hub([target_group("rooms.room", room_id)], message)

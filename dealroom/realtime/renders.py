@@ -45,7 +45,7 @@ def offer(key: tuple, group: str, result: Any) -> None:
     (same publisher, same channel: it arrives first); kept RENDER_KEEP_SECONDS. A failure costs
     only the saving: the sockets render themselves."""
     try:
-        publish(group, {"type": RENDERED, "key": _digest(key), "result": result})
+        publish([group], {"type": RENDERED, "key": _digest(key), "result": result})
     except Exception:
         log.exception("renders: offering a render failed")
 
