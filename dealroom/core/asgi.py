@@ -1,12 +1,11 @@
 """Django's HTTP under ASGI with one trip to a thread per request.
 
 Django's own ASGIHandler builds an async middleware chain. With our middleware all sync, a
-request then goes from the event loop to a thread for the middleware, back to the loop for
-the URL resolution, to the thread again for the view, and twice more for the request signals
-and closing the response: six hand-overs, each waiting for the loop to get round to it. The
-same loop sends every room's live messages, so on a busy room each hand-over queued behind a
-fan-out: a room comment POST took ~32 ms over HTTP for ~13 ms of work
-(benchmarks/fanout.py).
+request then goes from the event loop to a thread five times: for the request_started
+signal, the middleware, the view (the URL resolved back on the loop in between), and closing
+the response; each return waits for the loop to get round to it. The same loop sends every
+room's live messages, so on a busy room each one queued behind a fan-out: a room comment POST
+took ~32 ms over HTTP for ~13 ms of work (benchmarks/fanout.py).
 
 This handler runs Django exactly as under WSGI (the sync middleware chain, the request
 signals) in one call on the request's thread: the body is read and the response sent on the
