@@ -19,7 +19,16 @@ from dealroom.pipeline.models import Opportunity, OpportunityType, Stage
 from dealroom.workspaces.models import Membership, Workspace
 
 from . import services
-from .models import Comment, Milestone, Room, RoomMember, RoomSettings, RoomTemplate, Task
+from .models import (
+    Comment,
+    Milestone,
+    Room,
+    RoomInvitation,
+    RoomMember,
+    RoomSettings,
+    RoomTemplate,
+    Task,
+)
 
 FLAGSHIP = "集团数字化销售平台 Group digital sales platform"
 HOUSEHOLD = "新能源汽车 EV purchase"
@@ -288,12 +297,19 @@ def _seed_household(ws: Workspace) -> None:
 
 
 def guest_link(ws: Workspace) -> str:
-    """A fresh guest link to the flagship room (for the demo command to print)."""
+    """A fresh guest link to the flagship room (for the demo command to print). Links printed
+    by earlier runs and never opened are revoked: only the last one printed lets anyone in (a
+    link opened meanwhile is someone's session, and stays)."""
     room = _room(ws, FLAGSHIP)
     if room is None:
         return ""
     contact = Contact.objects.get(workspace=ws, full_name="李华")
     tom = _member(ws, "rep1@demo.local")
+    unused = RoomInvitation.objects.filter(
+        room=room, member__contact=contact, revoked_at__isnull=True, last_used_at__isnull=True
+    )
+    for invitation_id in unused.values_list("pk", flat=True):
+        services.room_invitation_revoke(actor=tom, room_id=room.pk, invitation_id=invitation_id)
     _invitation, token = services.room_guest_invite(
         actor=tom, room_id=room.pk, contact_id=contact.pk, language="zh-hans", send_email=False
     )

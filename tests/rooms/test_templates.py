@@ -18,6 +18,7 @@ from dealroom.rooms.models import (
     Milestone,
     Resource,
     Room,
+    RoomInvitation,
     RoomMember,
     RoomTemplate,
     RoomTemplateUse,
@@ -582,3 +583,32 @@ def test_demo_templates_leave_the_seeded_rooms_alone_and_fit_new_deals(db):
     )  # fmt: skip
     assert titles(Milestone, room_of(big)) == ["方案评审 Proposal review"]
     assert Resource.objects.get(room=room_of(big)).internal
+
+
+def test_only_the_last_printed_demo_guest_link_lets_anyone_in(db):
+    """`dealroom demo` prints a fresh link on every run; the ones printed before and never
+    opened stop working, a link someone opened meanwhile stays theirs."""
+    from dealroom.rooms import demo as rooms_demo
+    from dealroom.workspaces import demo
+
+    ws = demo.seed()
+
+    def token(link: str) -> str:
+        return link.rstrip("/").rsplit("/", 1)[1]
+
+    opened = token(rooms_demo.guest_link(ws))
+    session = services.guest_link_redeem(token=opened, ip="1.2.3.4").session
+    first, second = token(rooms_demo.guest_link(ws)), token(rooms_demo.guest_link(ws))
+    last = token(rooms_demo.guest_link(ws))
+
+    assert services.invitation_by_token(first)[0] == "revoked"
+    assert services.invitation_by_token(second)[0] == "revoked"
+    assert services.invitation_by_token(last)[0] == "valid"
+    assert services.invitation_by_token(opened)[0] == "valid"
+    session.refresh_from_db()
+    assert session.revoked_at is None
+    flagship = rooms_demo._room(ws, rooms_demo.FLAGSHIP)
+    live = RoomInvitation.objects.filter(
+        room=flagship, member__contact__full_name="李华", revoked_at__isnull=True
+    )
+    assert live.filter(last_used_at__isnull=True).count() == 1  # the last one printed
