@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)  # the request runs on a thread of its own
 
 
-async def call(path: str, *, method="GET", body=b"", headers=(), query=""):
+async def call(path: str, *, method="GET", body=b"", headers=(), query="", on_send=None):
     """One request to the server's app; the status, headers and the whole body."""
     from config.asgi import application
 
@@ -48,6 +48,8 @@ async def call(path: str, *, method="GET", body=b"", headers=(), query=""):
 
     async def send(message):
         sent.append(message)
+        if on_send is not None:
+            on_send(message)
 
     await application(scope, receive, send)
     start = sent[0]
@@ -130,28 +132,47 @@ async def test_login_form_posted_over_asgi(world, trips):
     assert status == 403  # refused by the CSRF check, in the same chain
 
 
-# Django's own handler buffers a sync iterator the same way, and says so.
-@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
-async def test_streamed_export_arrives_whole(world, client, trips):
-    """A streamed response (the CSV export reads the database while it is sent) is iterated
-    and closed on the request's thread, as Django's handler does."""
+async def test_streamed_export_is_read_as_it_is_sent(world, client, trips, monkeypatch):
+    """A streamed response (the CSV export reads the database while it is sent) is iterated on
+    the request's thread a chunk at a time, as the client takes them: Django's handler read it
+    all into memory first (every video a player asked for with `Range: bytes=0-`)."""
     from asgiref.sync import sync_to_async
+
+    from dealroom.customers.views import lists
 
     @sync_to_async
     def setup():
         rep = world.actor("alpha", "rep")
-        for n in range(3):
+        for n in range(5):
             customers.record_create(actor=rep, object_type="account", data={"name": f"流 {n}"})
         client.force_login(world.user("alpha", "rep"))
         return client.cookies["sessionid"].value
 
     session = await setup()
+    rows_made: list[int] = []
+    export_cell = lists._export_cell
+
+    def counting(actor, f, record, names):
+        if f.name == "name":
+            rows_made.append(record.pk)
+        return export_cell(actor, f, record, names)
+
+    monkeypatch.setattr(lists, "_export_cell", counting)
+    made_when_sent: list[int] = []
+
+    def on_send(message):
+        if message.get("body"):
+            made_when_sent.append(len(rows_made))
+
     trips["trips"] = 0
     path = reverse("account_export", args=["alpha"])
-    status, headers, content = await call(
-        path, headers=[(b"cookie", f"sessionid={session}".encode())]
-    )
+    cookie = [(b"cookie", f"sessionid={session}".encode())]
+    status, headers, content = await call(path, headers=cookie, on_send=on_send)
     assert status == 200 and headers["content-type"] == ["text/csv; charset=utf-8"]
     text = content.decode("utf-8-sig")
-    assert all(f"流 {n}" in text for n in range(3))
+    assert all(f"流 {n}" in text for n in range(5))
+    assert len(rows_made) == 5
+    assert made_when_sent[0] == 0  # the BOM went out before any row was read
+    assert made_when_sent[-1] == 5 and made_when_sent == sorted(made_when_sent)
+    # Iterated and closed on the request's thread.
     assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]
