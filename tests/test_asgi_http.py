@@ -19,8 +19,11 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)  # the request runs on a thread of its own
 
 
-async def call(path: str, *, method="GET", body=b"", headers=(), query="", on_send=None):
-    """One request to the server's app; the status, headers and the whole body."""
+async def call(
+    path: str, *, method="GET", body=b"", headers=(), query="", on_send=None, leaves=None
+):
+    """One request to the server's app; the status, headers and the whole body. `leaves`: an
+    event after which the client disconnects."""
     from config.asgi import application
 
     scope = {
@@ -44,7 +47,8 @@ async def call(path: str, *, method="GET", body=b"", headers=(), query="", on_se
     async def receive():
         if chunks:
             return chunks.pop(0)
-        await asyncio.Event().wait()  # the client stays until the answer is sent
+        await (leaves or asyncio.Event()).wait()  # the client stays until the answer is sent
+        return {"type": "http.disconnect"}
 
     async def send(message):
         sent.append(message)
@@ -58,7 +62,8 @@ async def call(path: str, *, method="GET", body=b"", headers=(), query="", on_se
     for name, value in start["headers"]:
         headers.setdefault(name.decode().lower(), []).append(value.decode())
     content = b"".join(m.get("body", b"") for m in sent[1:])
-    assert sent[-1].get("more_body", False) is False
+    if leaves is None:
+        assert sent[-1].get("more_body", False) is False
     return start["status"], headers, content
 
 
@@ -132,47 +137,62 @@ async def test_login_form_posted_over_asgi(world, trips):
     assert status == 403  # refused by the CSRF check, in the same chain
 
 
-async def test_streamed_export_is_read_as_it_is_sent(world, client, trips, monkeypatch):
-    """A streamed response (the CSV export reads the database while it is sent) is iterated on
-    the request's thread a chunk at a time, as the client takes them: Django's handler read it
-    all into memory first (every video a player asked for with `Range: bytes=0-`)."""
-    from asgiref.sync import sync_to_async
-
+@pytest.fixture
+def export(world, client, monkeypatch):
+    """Five accounts, a rep's session, and the rows the CSV export has read so far."""
     from dealroom.customers.views import lists
 
-    @sync_to_async
-    def setup():
-        rep = world.actor("alpha", "rep")
-        for n in range(5):
-            customers.record_create(actor=rep, object_type="account", data={"name": f"流 {n}"})
-        client.force_login(world.user("alpha", "rep"))
-        return client.cookies["sessionid"].value
-
-    session = await setup()
-    rows_made: list[int] = []
+    rep = world.actor("alpha", "rep")
+    for n in range(5):
+        customers.record_create(actor=rep, object_type="account", data={"name": f"流 {n}"})
+    client.force_login(world.user("alpha", "rep"))
+    rows: list[int] = []
     export_cell = lists._export_cell
 
     def counting(actor, f, record, names):
         if f.name == "name":
-            rows_made.append(record.pk)
+            rows.append(record.pk)
         return export_cell(actor, f, record, names)
 
     monkeypatch.setattr(lists, "_export_cell", counting)
+    cookie = [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+    return reverse("account_export", args=["alpha"]), cookie, rows
+
+
+async def test_streamed_export_is_read_as_it_is_sent(export, trips):
+    """A streamed response (the CSV export reads the database while it is sent) is iterated on
+    the request's thread a chunk at a time, as the client takes them: Django's handler read it
+    all into memory first (every video a player asked for with `Range: bytes=0-`)."""
+    path, cookie, rows = export
     made_when_sent: list[int] = []
 
     def on_send(message):
         if message.get("body"):
-            made_when_sent.append(len(rows_made))
+            made_when_sent.append(len(rows))
 
     trips["trips"] = 0
-    path = reverse("account_export", args=["alpha"])
-    cookie = [(b"cookie", f"sessionid={session}".encode())]
     status, headers, content = await call(path, headers=cookie, on_send=on_send)
     assert status == 200 and headers["content-type"] == ["text/csv; charset=utf-8"]
     text = content.decode("utf-8-sig")
     assert all(f"流 {n}" in text for n in range(5))
-    assert len(rows_made) == 5
+    assert len(rows) == 5
     assert made_when_sent[0] == 0  # the BOM went out before any row was read
     assert made_when_sent[-1] == 5 and made_when_sent == sorted(made_when_sent)
     # Iterated and closed on the request's thread.
+    assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]
+
+
+async def test_a_client_leaving_stops_the_stream(export, trips):
+    """A download whose client went away is read no further, and closed."""
+    path, cookie, rows = export
+    gone = asyncio.Event()
+
+    def on_send(message):
+        if len(rows) >= 1:
+            gone.set()
+
+    trips["trips"] = 0
+    status, _headers, content = await call(path, headers=cookie, on_send=on_send, leaves=gone)
+    assert status == 200 and "流 0" in content.decode("utf-8-sig")
+    assert len(rows) < 5
     assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]

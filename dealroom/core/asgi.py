@@ -17,6 +17,7 @@ made."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 
@@ -27,6 +28,10 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import set_script_prefix
+
+
+class _Sent(Exception):
+    """Ends the wait for the client to leave once the answer is sent."""
 
 
 class HttpHandler(ASGIHandler):
@@ -44,10 +49,21 @@ class HttpHandler(ASGIHandler):
             if response.streaming and not response.is_async:
                 response.streaming_content = _pulled(response.streaming_content)
             try:
-                await self.send_response(response, send)
+                await self._send_unless_gone(response, receive, send)
             finally:
                 if response.streaming:
                     await sync_to_async(response.close, thread_sensitive=True)()
+
+    async def _send_unless_gone(self, response, receive, send) -> None:
+        """Send the answer; a client leaving meanwhile stops it (a download is read no
+        further), as in Django's handler."""
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.listen_for_disconnect(receive))
+                await self.send_response(response, send)
+                raise _Sent
+        except* (_Sent, RequestAborted):
+            pass
 
     def respond(self, scope, body_file):
         """What Django's WSGI handler does for a request, on the request's thread."""
