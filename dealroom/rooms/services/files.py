@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -382,17 +383,14 @@ def comment_post_with_files(
         raise Invalid(fields={"file": _("Attach at most 5 files to one comment.")})
     items = [_check(room, f) for f in files]
     text = str(body or "").strip() or ", ".join(i.original_name for i in items)
+    post = partial(
+        comment_post, actor=actor, room_id=room.pk, body=text, task_id=task_id, internal=internal
+    )
     if not items:  # nothing to store, nothing to guard (most comments)
-        return comment_post(
-            actor=actor, room_id=room.pk, body=text, task_id=task_id, internal=internal
-        )
+        return post()
     with _storing(room, items) as names:
-        comment = comment_post(
-            actor=actor, room_id=room.pk, body=text, task_id=task_id, internal=internal
-        )
-        if items:
-            own = me(actor, room)
-            _attach(actor, room, own, items, names, comment=comment)
+        comment = post()
+        _attach(actor, room, me(actor, room), items, names, comment=comment)
     return comment
 
 
