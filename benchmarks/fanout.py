@@ -11,9 +11,10 @@ memory per connection; targets p99 ≤ 50 ms at 10/s and ≤ 100 ms at 50/s, no 
                     half the clients seller sessions, half guest sessions; the poster POSTs
                     real comments to /w/<slug>/rooms/<id>/comments/ (the page's
                     comment form, multipart, as htmx sends it, with the page's cursor,
-                    which moves on with the POST's answers and with the socket
-                    messages of client 0, the poster's own page, as room.js does); a client
-                    has a comment when a message holds id="comment-<pk>".
+                    which moves on with the socket messages of client 0, the poster's
+                    own page, and saying that socket is open, as room.js does: the
+                    comment reaches the poster's page through it); a client has a
+                    comment when a message holds its text ("fanout-<n>-post").
   stock group_send  two uvicorn processes serving _fanout_stock.py (one Channels consumer per
                     socket, all in one group, forwarding each group message's text); the
                     poster calls `group_send` on a channels_redis RedisChannelLayer.
@@ -330,9 +331,12 @@ def venv_bin(name: str) -> str:
 
 class Board:
     """What the clients received, written on the clients' loop; `sent` is written by the
-    poster threads (one dict assignment per message)."""
+    poster threads (one dict assignment per message). A message is known by what `key` finds
+    in it: Dealroom's by the post's number in the comment's text (the POST of a page with its
+    socket open answers without the comment), the baselines' by the comment id they swap in."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: re.Pattern[str] = RE_ID) -> None:
+        self.key = key
         self.clients = 0  # connected
         self.sent: dict[int, float] = {}  # message id -> when the send call returned
         self.got: dict[int, dict[int, float]] = {}  # message id -> {client: when it arrived}
@@ -361,11 +365,11 @@ class Board:
             cursors = RE_CURSOR.findall(text)
             if cursors:
                 self.page_cursor(max(int(c) for c in cursors))
-        ids = RE_ID.findall(text)
+        ids = set(self.key.findall(text))
         if not ids:
             return
         self.last_hit = t
-        if len(ids) == 1 and len(self.samples) < 50:
+        if len(RE_ID.findall(text)) == 1 and len(self.samples) < 50:
             self.samples.append(text)
         for raw in ids:
             seen = self.got.setdefault(int(raw), {})
@@ -625,8 +629,10 @@ def composer_body(text: str) -> tuple[bytes, str]:
 
 class DealroomPoster:
     """The real POST a room page's comment form makes (htmx, multipart, with the page's
-    cursor), over keep-alive connections: each poster thread has one per server, and posts go
-    round the servers."""
+    cursor, and saying its socket is open, as room.js does: the answer is then only the
+    reader's member id, the comment comes through the socket), over keep-alive connections:
+    each poster thread has one per server, and posts go round the servers. A post is known by
+    its number, in the comment's text."""
 
     def __init__(self, room: SeededRoom, ports: list[int]):
         self.room, self.ports = room, ports
@@ -652,6 +658,7 @@ class DealroomPoster:
             "HX-Request": "true",
             "X-CSRFToken": self.room.csrf,
             "X-Room-Cursor": str(self.cursor),
+            "X-Room-Live": "1",
             "Origin": f"http://127.0.0.1:{port}",
             "Cookie": f"sessionid={self.room.poster_key}; csrftoken={self.room.csrf}",
         }
@@ -673,21 +680,12 @@ class DealroomPoster:
         text = data.decode()
         if response.status != 200:
             raise RuntimeError(f"POST answered {response.status}: {text[:200]}")
-        mid = None
-        for part in text.split('id="comment-')[1:]:
-            pk, marker = re.match(r"\d+", part), RE_MARKER.search(part)
-            if pk and marker and marker.group(1) == str(seq):
-                mid = int(pk.group(0))
-                break
-        if mid is None:
-            raise RuntimeError("the POST's answer does not hold the new comment")
-        cursors = [int(c) for c in RE_CURSOR.findall(text)]
-        if cursors:
-            self.page_cursor(max(cursors))
-        return mid, t
+        if 'data-op="me"' not in text or RE_ID.search(text):
+            raise RuntimeError(f"the POST's answer is not the member id alone: {text[:200]}")
+        return seq, t
 
     def page_cursor(self, cursor: int) -> None:
-        """The page's cursor moves on with the POST's answers and with its socket's messages."""
+        """The page's cursor moves on with its socket's messages."""
         with self.lock:
             self.cursor = max(self.cursor, cursor)
 
@@ -731,10 +729,10 @@ class ServicePoster:
             assert poster.proc.stdin is not None
             poster.proc.stdin.write(f"{seq}\n")
             poster.proc.stdin.flush()
-            mid, t = self._answer(poster).split()
+            _comment, t = self._answer(poster).split()
         finally:
             self.free.put(poster)
-        return int(mid), float(t)
+        return seq, float(t)
 
     def close(self) -> None:
         for poster in self.processes:
@@ -1186,7 +1184,8 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
     ports = [free_port(), free_port()]
     servers = system.start(ports, logs)
     deflate = not args.no_deflate
-    board = Board()
+    key = RE_MARKER if isinstance(system, Dealroom) else RE_ID
+    board = Board(key)
     tasks: list[asyncio.Task] = []
     sender: Sender | None = None
     direct: ServicePoster | None = None
@@ -1198,7 +1197,7 @@ async def measure(system: System, args, logs: Path, stop: threading.Event) -> Sy
         # (imports, templates, connections, the hub's Redis subscription): two sockets of
         # each kind per process, and a message for each process.
         sender = system.sender(ports)
-        warm = Board()
+        warm = Board(key)
         warm_tasks = await connect_all(system.endpoints(ports, 4 * len(ports)), warm, deflate)
         if warm.errors:
             raise RuntimeError(f"a warm-up socket failed: {warm.errors[0]}")

@@ -181,8 +181,15 @@
 
   // -- this page's own requests --------------------------------------------------------------
 
+  // With the socket open, the answer is only the reader's member id: the change comes through
+  // the socket (a page that resumed gets everything after its cursor, so nothing is missed).
+  function answerHeaders() {
+    var headers = { "X-Room-Cursor": room.dataset.cursor || "0" };
+    if (room.dataset.live === "open") headers["X-Room-Live"] = "1";
+    return headers;
+  }
   document.addEventListener("htmx:configRequest", function (evt) {
-    evt.detail.headers["X-Room-Cursor"] = room.dataset.cursor || "0";
+    Object.assign(evt.detail.headers, answerHeaders());
   });
 
   // A form that is emptied once answered (data-reset) keeps what was typed into it while the
@@ -243,7 +250,7 @@
     var body = new URLSearchParams(pairs);
     fetch(url, {
       method: "POST",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true", "X-Room-Cursor": room.dataset.cursor || "0" },
+      headers: Object.assign({ "X-CSRFToken": csrfToken(), "HX-Request": "true" }, answerHeaders()),
       body: body,
       credentials: "same-origin",
     }).then(function (response) {

@@ -162,10 +162,10 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
 
 
 def test_a_page_applies_its_own_comment_once(new_context):
-    """The poster's page has its comment from the answer; the socket's copy of the same event
-    is not applied again (it would swap the element under the reader's pointer). Another
-    seller's comment still arrives live, and after it the poster's comment is the same
-    element it was."""
+    """With its socket open, the poster's page says so and is answered only who the reader is
+    in the room: its comment comes through the socket, once. Another seller's comment still
+    arrives live, and after it the poster's comment is the same element it was (a copy applied
+    again would swap the element under the reader's pointer)."""
     uid = secrets.token_hex(3)
     poster = _seller_in_room(new_context)
     other = _seller_in_room(new_context)
@@ -182,7 +182,10 @@ def test_a_page_applies_its_own_comment_once(new_context):
     mine = f"Mine, once {uid}"
     form = poster.get_by_test_id("comment-form").first
     form.get_by_test_id("comment-body").fill(mine)
-    form.get_by_test_id("comment-send").click()
+    with poster.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.get_by_test_id("comment-send").click()
+    assert posted.value.request.headers.get("x-room-live") == "1"
+    assert 'data-op="me"' in posted.value.text() and "comment-" not in posted.value.text()
     expect(poster.get_by_test_id("thread-room")).to_contain_text(mine)
     expect(form.get_by_test_id("comment-body")).to_have_value("")  # the answer was applied
     theirs = f"Theirs, live {uid}"

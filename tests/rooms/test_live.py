@@ -392,6 +392,43 @@ async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeyp
         await comm.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_whose_socket_is_open_is_answered_who_it_is_and_the_socket_brings_the_rest(
+    monkeypatch,
+):
+    """room.js says its socket is open (X-Room-Live): the answer holds no render, only the
+    reader's member id, and the comment reaches the poster's own page through its socket, in
+    the render the sellers' sockets share (the view rendered nothing)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from dealroom.rooms import live, selectors
+
+    rm, session = await sync_to_async(_setup)()
+    poster_page = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    now = await open_at_latest(rm, [poster_page, guest])
+    renders = count_renders(monkeypatch)
+    page = Client()
+    await sync_to_async(page.force_login)(rm.rep.user)
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+
+    def post():
+        headers = {"HX-Request": "true", "X-Room-Cursor": str(now), "X-Room-Live": "1"}
+        return page.post(url, {"body": "Seen through the socket"}, headers=headers)
+
+    answer = await sync_to_async(post)()
+    assert answer.status_code == 200
+    own = await sync_to_async(selectors.own_member_id)(actor=rm.rep, room=rm.room)
+    assert own and answer.content.decode() == live.me_op(own)
+    pk = await sync_to_async(lambda: rm.room.comments.latest("pk").pk)()
+    assert await comments_arriving(poster_page, [pk]) == [pk]
+    assert await comments_arriving(guest, [pk]) == [pk]
+    assert sorted(renders) == [("Guest", now), ("Member", now)], renders
+    for comm in (poster_page, guest):
+        await comm.disconnect()
+
+
 async def seller_and_composer(rm):
     """A seller's socket at the room's latest event, and `post(body)`: the room page's comment
     form sent from that point (htmx), as the seller; it returns the answer."""

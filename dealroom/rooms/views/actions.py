@@ -8,7 +8,12 @@ once it has committed, before the change's event goes out, and offered to the ro
 just ahead of the event; sockets of readers like the poster at the same point take it instead
 of making the same render (live.offer_render). Rendered after the commit, not inside it: the
 service holds the room's row from its event to the commit (services.common.room_event), and
-every other change to the room waits for it meanwhile. A rolled-back action offers nothing."""
+every other change to the room waits for it meanwhile. A rolled-back action offers nothing.
+
+A page whose socket is open says so (X-Room-Live): its answer is then only the reader's member
+id, and the change reaches the page through its socket, in the render the sockets at its point
+share. At 50 posts/s those are mostly not at the poster's point, so the answer's own render was
+a render no socket took: a third of the post's CPU (~13.2 → ~8.8 ms on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -36,30 +41,42 @@ def _cursor(request) -> int:
         return 0
 
 
+def _live(request) -> bool:
+    """The page's socket is open (room.js says so): it brings the change."""
+    return request.headers.get("X-Room-Live") == "1"
+
+
 def _changed(request, actor, room) -> HttpResponse:
     slug = request.resolver_match.kwargs["slug"]
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
     at_commit = getattr(request, "answer_at_commit", None)
-    if at_commit is not None:  # inside `answered`: rendered once the change has committed
+    if at_commit is not None:  # inside `answered`: made once the change has committed
         at_commit.make = partial(_answer, request, actor, room, slug)
+        at_commit.offer = not _live(request)
         return HttpResponse()
     return _answer(request, actor, room, slug)
 
 
 def _answer(request, actor, room, slug: str, *, offer: bool = False) -> HttpResponse:
     """What changed in the room since the page's cursor, for the page; `offer`: and for the
-    sockets of readers like this one at the same point."""
+    sockets of readers like this one at the same point. A page with its socket open is
+    answered only the reader's member id."""
+    if _live(request):
+        return HttpResponse(_me(actor, room))
     cursor, language = _cursor(request), translation.get_language()
     result = live.render_after(actor, room, cursor, slug=slug, language=language)
     if offer:
         live.offer_render(actor, room, cursor, result, language=language)
-    body = result[0]
+    return HttpResponse(result[0] + _me(actor, room))
+
+
+def _me(actor, room) -> str:
+    """The reader's member id, once they have one (a seller's first post makes them a member):
+    the page marks its own comments by it. Never in a render shared by readers alike."""
     own = selectors.own_member_id(actor=actor, room=room)
-    if own:
-        body += live.me_op(own)
-    return HttpResponse(body)
+    return live.me_op(own) if own else ""
 
 
 def room_action(view):
@@ -70,13 +87,16 @@ def room_action(view):
 
 @dataclass
 class _AtCommit:
-    """The answer `answered` renders at commit: `make` is set by `_changed`."""
+    """The answer `answered` makes: `make` is set by `_changed`. `offer`: rendered at commit
+    and offered to the sockets; a live page's answer (its member id) is made after the
+    change's event has gone out."""
 
     make: Callable[..., HttpResponse] | None = None
+    offer: bool = True
     response: HttpResponse | None = None
 
     def run(self) -> None:
-        if self.make is not None:
+        if self.make is not None and self.offer:
             self.response = self.make(offer=True)
 
 
@@ -94,7 +114,7 @@ def answered(view):
             response = view(request, actor, room, *args, **kwargs)
         if at_commit.make is None:
             return response  # not an answer of changes (a page without JavaScript: a redirect)
-        if at_commit.response is None:  # the hook failed, or an outer transaction holds it
+        if at_commit.response is None:  # a live page; the hook failed; an outer transaction
             return at_commit.make()
         return at_commit.response
 
