@@ -429,6 +429,31 @@ async def test_a_page_whose_socket_is_open_is_answered_who_it_is_and_the_socket_
         await comm.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_live_pages_post_holds_the_room_for_the_event_and_the_commit_alone():
+    """The room's row is held from its event to the commit (services.common.room_event): for
+    a page with its socket open there is nothing to render at commit, so the view opens no
+    transaction of its own and the service's is the only one; no savepoint to release while
+    every other writer of the room waits."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    rm, _session = _setup()
+    page = Client()
+    page.force_login(rm.rep.user)
+    url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
+    headers = {"HX-Request": "true", "X-Room-Cursor": "0", "X-Room-Live": "1"}
+    with CaptureQueriesContext(connection) as done:
+        assert page.post(url, {"body": "Held briefly"}, headers=headers).status_code == 200
+    sql = [q["sql"] for q in done.captured_queries]
+    event = next(
+        i for i, q in enumerate(sql) if q.startswith('INSERT INTO "activity_activityevent"')
+    )
+    assert not [q for q in sql[event:] if "SAVEPOINT" in q], sql[event:]
+
+
 async def seller_and_composer(rm):
     """A seller's socket at the room's latest event, and `post(body)`: the room page's comment
     form sent from that point (htmx), as the seller; it returns the answer."""

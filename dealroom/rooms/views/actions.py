@@ -54,7 +54,6 @@ def _changed(request, actor, room) -> HttpResponse:
     at_commit = getattr(request, "answer_at_commit", None)
     if at_commit is not None:  # inside `answered`: made once the change has committed
         at_commit.make = partial(_answer, request, actor, room, slug)
-        at_commit.offer = not _live(request)
         return HttpResponse()
     return _answer(request, actor, room, slug)
 
@@ -106,12 +105,18 @@ def answered(view):
     @wraps(view)
     def wrapper(request, actor, room, *args, **kwargs):
         at_commit = request.answer_at_commit = _AtCommit()
-        with transaction.atomic():
-            # The first hook: rendered and offered before the service's hooks publish the
-            # event. Robust: a failed render must not stop them (the change is made); the
-            # answer is then rendered again below, without offering it.
-            transaction.on_commit(at_commit.run, robust=True)
+        if _live(request):
+            # Nothing to render at commit: the service's own transaction is the only one (a
+            # savepoint less while it holds the room's row, services.common.room_event).
+            at_commit.offer = False
             response = view(request, actor, room, *args, **kwargs)
+        else:
+            with transaction.atomic():
+                # The first hook: rendered and offered before the service's hooks publish
+                # the event. Robust: a failed render must not stop them (the change is
+                # made); the answer is then rendered again below, without offering it.
+                transaction.on_commit(at_commit.run, robust=True)
+                response = view(request, actor, room, *args, **kwargs)
         if at_commit.make is None:
             return response  # not an answer of changes (a page without JavaScript: a redirect)
         if at_commit.response is None:  # a live page; the hook failed; an outer transaction
