@@ -369,7 +369,7 @@ class Board:
         if not ids:
             return
         self.last_hit = t
-        if len(RE_ID.findall(text)) == 1 and len(self.samples) < 50:
+        if len(self.samples) < 50 and len(RE_ID.findall(text)) == 1:
             self.samples.append(text)
         for raw in ids:
             seen = self.got.setdefault(int(raw), {})
