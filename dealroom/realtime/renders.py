@@ -9,10 +9,6 @@ publishes the result on the group the sockets listen to; the other processes' hu
 from there (hub.RENDERED) instead of rendering again. A process that lost the claim and hears
 nothing within WAIT_SECONDS (the renderer died, Redis lost the message) renders itself.
 
-A render can also be offered before anyone asks (`offer`, from sync code): a request that
-changed something and rendered its own answer publishes it before the change's event, so the
-sockets that would render the same find it made.
-
 Results must be JSON values (they travel through Redis)."""
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .hub import RENDER_KEEP_SECONDS, RENDERED, hub, publish
+from .hub import RENDER_KEEP_SECONDS, RENDERED, hub
 
 WAIT_SECONDS = 2.0
 
@@ -37,17 +33,6 @@ log = logging.getLogger(__name__)
 def _digest(key: tuple) -> str:
     """Every socket at the same point asks with the same key: hashed once, not once each."""
     return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-
-
-def offer(key: tuple, group: str, result: Any) -> None:
-    """From sync code: `result` is what `make()` would give for `key`; the group's sockets in
-    every process take it instead of rendering. Published before the event that makes them ask
-    (same publisher, same channel: it arrives first); kept RENDER_KEEP_SECONDS. A failure costs
-    only the saving: the sockets render themselves."""
-    try:
-        publish([group], {"type": RENDERED, "key": _digest(key), "result": result})
-    except Exception:
-        log.exception("renders: offering a render failed")
 
 
 async def shared(key: tuple, group: str, make: Callable[[], Awaitable[Any]]) -> Any:

@@ -21,8 +21,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dealroom.core.actors import Actor, Guest, Member
-from dealroom.realtime import renders
-from dealroom.realtime.groups import target_group
 
 from . import selectors, visibility
 from .models import Room, TaskKind
@@ -168,17 +166,6 @@ def render_key(room_id: int, after: int, upto: int, reader: tuple, language: str
     """What makes two renders of a room's events equal (realtime/renders.py): the room, the
     position in it (after one event, up to another), the kind of reader and the language."""
     return ("events", room_id, after, upto, reader, language)
-
-
-def offer_render(actor: Actor, room: Room, after: int, result: list, *, language: str) -> None:
-    """A request that changed the room renders its answer at commit, before the change's event
-    is published (views/actions.answered); this hands that render to the room's sockets of
-    readers like this one at the same position, just ahead of the event, and they take it
-    instead of making the same one again."""
-    html, upto = result
-    if html and upto > after:
-        key = render_key(room.pk, after, upto, reader_kind(actor, room), language)
-        renders.offer(key, target_group("rooms.room", room.pk), result)
 
 
 def render_after(actor: Actor, room: Room, after: int, *, slug: str, language: str) -> list:

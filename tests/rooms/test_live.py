@@ -333,62 +333,48 @@ async def test_a_render_that_fails_loses_nothing(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_posters_answer_is_the_render_the_sellers_sockets_take(monkeypatch):
-    """A comment posted from the page (htmx) is rendered once for readers like the poster: the
-    view renders its answer before the event goes out and offers it, and the sellers' sockets
-    at the same point take it; the guest's socket renders its own, and an internal comment's
-    render never reaches it. A poster whose page is behind answers for its own point: the
-    sockets render theirs."""
+async def test_a_page_without_its_socket_is_answered_what_changed_since_its_cursor(monkeypatch):
+    """A page whose socket is not open (reconnecting, or a proxy that lets no socket through)
+    gets what changed since its own cursor as the answer, rendered for it once the action has
+    committed (the room's row is not held while rendering); the sockets render theirs, and a
+    guest's never holds the internal comment."""
+    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
+    from dealroom.rooms import live
+
     rm, session = await sync_to_async(_setup)()
-    path_w, path_g = (f"/ws/{side}/alpha/rooms/{rm.room.pk}/" for side in "wg")
-    sellers = [await member_socket(rm.rep.user, path_w) for _ in range(2)]
-    guest = await guest_socket(rm.world.a.pk, session.pk, path_g)
-    now = await open_at_latest(rm, [*sellers, guest])
-    renders = count_renders(monkeypatch)
+    seller = await member_socket(rm.rep.user, f"/ws/w/alpha/rooms/{rm.room.pk}/")
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    now = await open_at_latest(rm, [seller, guest])
+    in_transaction = []
+    render_after = live.render_after
+
+    def watched(*args, **kwargs):
+        in_transaction.append(connection.in_atomic_block)
+        return render_after(*args, **kwargs)
+
+    monkeypatch.setattr(live, "render_after", watched)
     page = Client()
     await sync_to_async(page.force_login)(rm.rep.user)
     url = reverse("room_comment_create", args=["w", "alpha", rm.room.pk])
 
-    def post(body: str, cursor: int, internal: str = "") -> str:
-        answer = page.post(
-            url,
-            {"body": body, "internal": internal},
-            headers={"HX-Request": "true", "X-Room-Cursor": str(cursor)},
-        )
+    def post(body: str, internal: str = "") -> list[int]:
+        headers = {"HX-Request": "true", "X-Room-Cursor": str(now)}
+        answer = page.post(url, {"body": body, "internal": internal}, headers=headers)
         assert answer.status_code == 200
-        return answer.content.decode()
+        return [int(x) for x in dict.fromkeys(COMMENT_ID.findall(answer.content.decode()))]
 
-    answer = await sync_to_async(post)("Kick-off on Monday", now)
-    (pk,) = {int(x) for x in COMMENT_ID.findall(answer)}
-    for comm in [*sellers, guest]:
-        assert await comments_arriving(comm, [pk]) == [pk]
-    assert sorted(renders) == [("Guest", now), ("Member", now)], renders
-
-    renders.clear()
-    shared_last = await sync_to_async(latest_event_id)(rm.room)
-    answer = await sync_to_async(post)("Walk-away price 70k", shared_last, "1")
-    (internal,) = {int(x) for x in COMMENT_ID.findall(answer)}
-    for comm in sellers:
-        assert await comments_arriving(comm, [internal]) == [internal]
-    assert await guest.receive_nothing(timeout=0.3)
-    assert [kind for kind, _after in renders].count("Member") == 1, renders
-
-    renders.clear()
-    sellers_point = await sync_to_async(latest_event_id)(rm.room)
-    behind = await sync_to_async(post)("From a page that missed one", shared_last)
-    (newest,) = {int(x) for x in COMMENT_ID.findall(behind)} - {internal}
-    for comm in sellers:
-        assert await comments_arriving(comm, [newest]) == [newest]
+    (internal,) = await sync_to_async(post)("Walk-away price 70k", "1")
+    in_transaction.clear()
+    # The page is still at its cursor: its answer holds both comments.
+    internal_again, newest = await sync_to_async(post)("From a page that missed one")
+    assert internal_again == internal
+    assert in_transaction and not any(in_transaction), in_transaction
+    assert await comments_arriving(seller, [internal, newest]) == [internal, newest]
     assert await comments_arriving(guest, [newest]) == [newest]
-    # The answer covers the poster's point (both comments); the sockets were further on.
-    assert sorted(after for kind, after in renders if kind == "Member") == [
-        shared_last,
-        sellers_point,
-    ]
-    for comm in [*sellers, guest]:
+    for comm in (seller, guest):
         await comm.disconnect()
 
 
@@ -431,10 +417,9 @@ async def test_a_page_whose_socket_is_open_is_answered_who_it_is_and_the_socket_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_live_pages_post_holds_the_room_for_the_event_and_the_commit_alone():
-    """The room's row is held from its event to the commit (services.common.room_event): for
-    a page with its socket open there is nothing to render at commit, so the view opens no
-    transaction of its own and the service's is the only one; no savepoint to release while
-    every other writer of the room waits."""
+    """The room's row is held from its event to the commit (services.common.room_event): the
+    view opens no transaction of its own (its answer comes after the commit), so the service's
+    is the only one and no savepoint is released while every other writer of the room waits."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -475,7 +460,7 @@ async def seller_and_composer(rm):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_an_action_that_fails_offers_nothing(monkeypatch):
+async def test_an_action_that_fails_sends_nothing(monkeypatch):
     """An action failing after its event was written is undone with it, and nothing of it
     reaches a socket (on SQLite the next event may even get the same id): the next post
     arrives as itself."""
@@ -500,38 +485,4 @@ async def test_an_action_that_fails_offers_nothing(monkeypatch):
     message = await receive_until(seller, f'id="comment-{pk}"')
     assert "The one that counts" in message
     assert "Undone" not in message
-    await seller.disconnect()
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_the_answer_is_rendered_after_the_commit_and_a_failed_render_loses_nothing(
-    monkeypatch,
-):
-    """The poster's answer is rendered once the action has committed: the room's row, held by
-    the service from its event to the commit, is not held while rendering (every other change
-    to the room would wait). If that render fails, the change still goes out live and the
-    answer is rendered again."""
-    from django.db import connection
-
-    from dealroom.rooms.views import actions
-
-    rm, _session = await sync_to_async(_setup)()
-    seller, post = await seller_and_composer(rm)
-    real_answer = actions._answer
-    renders: list[tuple[bool, bool]] = []  # (inside a transaction, offered) per answer render
-
-    def watched(*args, offer=False, **kwargs):
-        renders.append((connection.in_atomic_block, offer))
-        if len(renders) == 1:
-            raise RuntimeError("a template went missing")
-        return real_answer(*args, offer=offer, **kwargs)
-
-    monkeypatch.setattr(actions, "_answer", watched)
-    page_answer = await sync_to_async(post)("Rendered twice, sent once")
-    assert page_answer.status_code == 200
-    (pk,) = {int(x) for x in COMMENT_ID.findall(page_answer.content.decode())}
-    # At commit (to be offered), failed; again after it, for the page alone.
-    assert renders == [(False, True), (False, False)], renders
-    message = await receive_until(seller, f'id="comment-{pk}"')
-    assert "Rendered twice, sent once" in message
     await seller.disconnect()

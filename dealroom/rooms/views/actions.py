@@ -3,25 +3,17 @@ room since the page's cursor, as the same operations the room socket sends (live
 without JavaScript is sent back to the room. Errors are DomainErrors: the middleware renders
 them (a fragment for htmx) with their status.
 
-Room actions are `answered`: the service runs in a transaction, and the answer is rendered
-once it has committed, before the change's event goes out, and offered to the room's sockets
-just ahead of the event; sockets of readers like the poster at the same point take it instead
-of making the same render (live.offer_render). Rendered after the commit, not inside it: the
+The answer is rendered once the service has committed, never inside its transaction: the
 service holds the room's row from its event to the commit (services.common.room_event), and
-every other change to the room waits for it meanwhile. A rolled-back action offers nothing.
+every other change to the room waits for it meanwhile.
 
 A page whose socket is open says so (X-Room-Live): its answer is then only the reader's member
 id, and the change reaches the page through its socket, in the render the sockets at its point
-share. At 50 posts/s those are mostly not at the poster's point, so the answer's own render was
-a render no socket took: a third of the post's CPU (~13.2 → ~8.8 ms on PostgreSQL)."""
+share. The poster's own render was one no socket took at 50 posts/s (they are rarely at the
+poster's point): a third of a comment POST's CPU (~13.2 → ~8.8 ms on PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial, wraps
-
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
@@ -41,34 +33,17 @@ def _cursor(request) -> int:
         return 0
 
 
-def _live(request) -> bool:
-    """The page's socket is open (room.js says so): it brings the change."""
-    return request.headers.get("X-Room-Live") == "1"
-
-
 def _changed(request, actor, room) -> HttpResponse:
+    """The answer to an action, after its service has committed."""
     slug = request.resolver_match.kwargs["slug"]
     side = request.resolver_match.kwargs["side"]
     if not is_htmx(request):
         return redirect("room_page", side, slug, room.pk)
-    at_commit = getattr(request, "answer_at_commit", None)
-    if at_commit is not None:  # inside `answered`: made once the change has committed
-        at_commit.make = partial(_answer, request, actor, room, slug)
-        return HttpResponse()
-    return _answer(request, actor, room, slug)
-
-
-def _answer(request, actor, room, slug: str, *, offer: bool = False) -> HttpResponse:
-    """What changed in the room since the page's cursor, for the page; `offer`: and for the
-    sockets of readers like this one at the same point. A page with its socket open is
-    answered only the reader's member id."""
-    if _live(request):
+    if request.headers.get("X-Room-Live") == "1":  # the page's socket brings the change
         return HttpResponse(_me(actor, room))
-    cursor, language = _cursor(request), translation.get_language()
-    result = live.render_after(actor, room, cursor, slug=slug, language=language)
-    if offer:
-        live.offer_render(actor, room, cursor, result, language=language)
-    return HttpResponse(result[0] + _me(actor, room))
+    language = translation.get_language()
+    html, _last = live.render_after(actor, room, _cursor(request), slug=slug, language=language)
+    return HttpResponse(html + _me(actor, room))
 
 
 def _me(actor, room) -> str:
@@ -79,51 +54,8 @@ def _me(actor, room) -> str:
 
 
 def room_action(view):
-    """A POST on a room: who acts and whether they see the room (room_view), then the view
-    `answered`. Refusals recorded by room_view stay outside its transaction."""
-    return require_POST(room_view(answered(view)))
-
-
-@dataclass
-class _AtCommit:
-    """The answer `answered` makes: `make` is set by `_changed`. `offer`: rendered at commit
-    and offered to the sockets; a live page's answer (its member id) is made after the
-    change's event has gone out."""
-
-    make: Callable[..., HttpResponse] | None = None
-    offer: bool = True
-    response: HttpResponse | None = None
-
-    def run(self) -> None:
-        if self.make is not None and self.offer:
-            self.response = self.make(offer=True)
-
-
-def answered(view):
-    """The view's service call in a transaction, its answer rendered at commit (see above)."""
-
-    @wraps(view)
-    def wrapper(request, actor, room, *args, **kwargs):
-        at_commit = request.answer_at_commit = _AtCommit()
-        if _live(request):
-            # Nothing to render at commit: the service's own transaction is the only one (a
-            # savepoint less while it holds the room's row, services.common.room_event).
-            at_commit.offer = False
-            response = view(request, actor, room, *args, **kwargs)
-        else:
-            with transaction.atomic():
-                # The first hook: rendered and offered before the service's hooks publish
-                # the event. Robust: a failed render must not stop them (the change is
-                # made); the answer is then rendered again below, without offering it.
-                transaction.on_commit(at_commit.run, robust=True)
-                response = view(request, actor, room, *args, **kwargs)
-        if at_commit.make is None:
-            return response  # not an answer of changes (a page without JavaScript: a redirect)
-        if at_commit.response is None:  # a live page; the hook failed; an outer transaction
-            return at_commit.make()
-        return at_commit.response
-
-    return wrapper
+    """A POST on a room: who acts and whether they see the room (room_view), then the view."""
+    return require_POST(room_view(view))
 
 
 def _post(request, name: str) -> str:
@@ -156,19 +88,10 @@ def _task_data(request) -> dict:
 # -- conversation ----------------------------------------------------------------------------
 
 
-@require_POST
-@room_view
+@room_action
 def comment_create(request, actor, room):
-    """The comment form: a comment and any files chosen with it. Most comments have none:
-    answered like the other actions (`answered`: the sockets take the answer's render). With
-    files, the upload guard commits (services.files._storing: stored bytes are removed if
-    anything fails up to the commit), and the answer comes after it."""
-    if not request.FILES:
-        return answered(_comment_create)(request, actor, room)
-    return _comment_create(request, actor, room)
-
-
-def _comment_create(request, actor, room):
+    """The comment form: a comment and any files chosen with it (services.files: every file
+    is checked before anything is written, stored bytes are removed if the comment fails)."""
     services.comment_post_with_files(
         actor=actor,
         room_id=room.pk,
