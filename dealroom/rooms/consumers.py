@@ -11,12 +11,13 @@ of reader (a guest of the room; or a member of a role, running the room or not, 
 or not) in the same language. So 500 open pages over any number of processes cost one read and
 one render per kind of reader, not 500; and the sockets of a process at the same point are
 sent it in one loop, a batch, not a task each. Each socket has one render in flight
-at most; events arriving meanwhile are taken by one more render after it. And a page is sent
-at most one message per SEND_GAP_SECONDS: what happens in a busy room within that moment goes
+at most; events arriving meanwhile are taken by one more render after it. And a busy page is
+sent one message per SEND_GAP_SECONDS: what happens in a busy room within that moment goes
 out together, one render and one write instead of several (on a busy machine the write to
-each socket is the larger half of the cost of a message). Presence changes are
-published once per moment for all the sockets that came or went in it, and rendered once per
-kind of reader too.
+each socket is the larger half of the cost of a message). The moments are the wall clock's,
+the same in every process, so a busy room's processes render once between them, not once
+each. Presence changes are published once per moment for all the sockets that came or went in
+it, and rendered once per kind of reader too.
 
 A reconnecting page says `{"type": "resume", "after": id}` and gets what it missed. A
 heartbeat (`{"type": "beat"}`) keeps presence fresh and re-checks access. Losing the room
@@ -28,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import time
 import uuid
 
 from channels.db import database_sync_to_async
@@ -146,53 +149,63 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await cls._send_batches(sockets)
 
     @classmethod
-    async def _send_batches(cls, sockets: list[RoomConsumer]) -> None:
+    async def _send_batches(cls, sockets: list[RoomConsumer], moment: int | None = None) -> None:
         """One render in flight per socket: a socket busy with one is marked to go again when
-        it is done, so a burst of events costs two renders, not one per event."""
+        it is done, so a burst of events costs two renders, not one per event. `moment`: the
+        gap these sockets waited out (None: they were idle, the events go now)."""
+        if moment is None:
+            moment = int(time.time() / SEND_GAP_SECONDS)
         batches: dict[tuple, list[RoomConsumer]] = {}
         for socket in sockets:
             if socket.busy:
                 socket.again = True
             elif socket.actor is not None and socket.known > socket.cursor:
                 socket.busy, socket.again = True, False
-                batches.setdefault(socket._point(), []).append(socket)
-        await asyncio.gather(*(cls._send_batch(batch) for batch in batches.values()))
+                batches.setdefault(socket._point(moment), []).append(socket)
+        await asyncio.gather(*(cls._send_batch(batch, key) for key, batch in batches.items()))
 
-    def _point(self) -> tuple:
+    def _point(self, moment: int) -> tuple:
         """What this socket is sent next, for which kind of reader: the key of a render that
         sockets at the same point share, in this process and across processes."""
-        return live.render_key(self.room_id, self.cursor, self.known, self.reader, self.language)
+        return live.render_key(self.room_id, self.cursor, moment, self.reader, self.language)
 
     @classmethod
-    async def _send_batch(cls, batch: list[RoomConsumer]) -> None:
+    async def _send_batch(cls, batch: list[RoomConsumer], key: tuple) -> None:
+        """Gaps are moments of the wall clock, the same in every process: a busy room's
+        sockets go at the same moment everywhere, from the same point, and share one render
+        across processes (each process rendering its own cost a render per process and kind
+        at 50 posts/s). A render made elsewhere may hold less than this process has heard of:
+        it says up to which event it read (the renderer's last heard of, all committed before
+        it read), and the sockets go again for the rest."""
         first = batch[0]
-        after, upto = first.cursor, first.known
-        # The gap runs from the start of the render, not from the send: on a busy machine a
-        # render waits its turn for a while, and counting the gap after it made an event wait
-        # for the render before it, the gap and its own render (50 posts/s: the oldest
-        # event of a batch had waited 53 ms at p50 before its render began; 30 ms now).
-        started = asyncio.get_running_loop().time()
+        after, heard = first.cursor, first.known
+        started = time.time()
+
+        async def render() -> list:
+            html, last = await database_sync_to_async(first._render_after)(after)
+            return [html, last, heard]
+
         try:
-            html, last = await shared(
-                first._point(),
-                first.room_group,
-                lambda: database_sync_to_async(first._render_after)(after),
-            )
+            html, last, upto = await shared(key, first.room_group, render)
+            ok = True
         except Exception:  # the cursor stays: the next event or resume tries again
             log.exception("room socket: rendering what happened failed")
-            html, last, upto = "", 0, after
+            html, last, upto, ok = "", 0, after, False
         for socket in batch:
             # Events this reader may not see are passed over, never read again.
             socket.cursor = max(socket.cursor, last, upto)
             if html:
                 await socket._push(html)
+        moment = None
         if html:  # events arriving within the gap are sent together at its end
-            await asyncio.sleep(started + SEND_GAP_SECONDS - asyncio.get_running_loop().time())
+            moment = math.ceil(max(time.time(), started + SEND_GAP_SECONDS / 2) / SEND_GAP_SECONDS)
+            # At most one gap: the wall clock may be set back meanwhile.
+            await asyncio.sleep(min(moment * SEND_GAP_SECONDS - time.time(), SEND_GAP_SECONDS))
         for socket in batch:
             socket.busy = False
-        again = [socket for socket in batch if socket.again]
+        again = [s for s in batch if s.again or (ok and s.known > s.cursor)]
         if again:
-            await cls._send_batches(again)
+            await cls._send_batches(again, moment)
 
     async def hub_message(self, message: dict) -> None:
         kind = message.get("type")

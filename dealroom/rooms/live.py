@@ -162,15 +162,16 @@ def reader_kind(actor: Actor, room: Room) -> tuple:
     )
 
 
-def render_key(room_id: int, after: int, upto: int, reader: tuple, language: str) -> tuple:
+def render_key(room_id: int, after: int, moment: int, reader: tuple, language: str) -> tuple:
     """What makes two renders of a room's events equal (realtime/renders.py): the room, the
-    position in it (after one event, up to another), the kind of reader and the language."""
-    return ("events", room_id, after, upto, reader, language)
+    position in it (after one event), the moment (rooms.consumers: a gap of the wall clock),
+    the kind of reader and the language."""
+    return ("events", room_id, after, moment, reader, language)
 
 
 def render_after(actor: Actor, room: Room, after: int, *, slug: str, language: str) -> list:
     """[operations for the events after `after` the reader may see, the last event's id]: what
-    a socket sends and what the poster's own answer holds (a JSON value: shared via Redis)."""
+    a socket sends (a JSON value: shared via Redis) and what a page without one is answered."""
     events = selectors.room_events_after(actor=actor, room=room, after=after)
     if not events:
         return ["", after]

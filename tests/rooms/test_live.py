@@ -333,6 +333,35 @@ async def test_a_render_that_fails_loses_nothing(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_a_render_from_elsewhere_that_read_too_early_is_followed_by_the_rest(monkeypatch):
+    """A render shared across processes says up to which event it read: one made in another
+    process before this event committed holds nothing of it, and the sockets that heard of
+    the event go again for it rather than wait for the next one."""
+    from dealroom.rooms import consumers
+
+    rm, session = await sync_to_async(_setup)()
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    now = await open_at_latest(rm, [guest])
+    real_shared = consumers.shared
+    asked = []
+
+    async def read_too_early_first(key, group, make):
+        if key[0] == "events":
+            asked.append(key)
+            if len(asked) == 1:
+                return ["", now, now]  # nothing new: it read before the comment committed
+        return await real_shared(key, group, make)
+
+    monkeypatch.setattr(consumers, "shared", read_too_early_first)
+    comment = await sync_to_async(services.comment_post)(
+        actor=rm.rep, room_id=rm.room.pk, body="Heard of, not yet read"
+    )
+    assert await comments_arriving(guest, [comment.pk], timeout=1) == [comment.pk]
+    assert len(asked) == 2, asked
+    await guest.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_page_without_its_socket_is_answered_what_changed_since_its_cursor(monkeypatch):
     """A page whose socket is not open (reconnecting, or a proxy that lets no socket through)
     gets what changed since its own cursor as the answer, rendered for it once the action has
