@@ -128,7 +128,9 @@ class RoomInvitation(models.Model):
 
 class GuestSession(models.Model):
     """One browser of a guest: made when a link is redeemed; verified once the e-mail code is
-    right (or at once where the workspace does not ask for codes). Revoking it ends it."""
+    right (or at once where the workspace does not ask for codes). Revoking it ends it. It
+    opens only the rooms it was granted (GuestGrant): a guest of several rooms enters each by
+    its own link, and revoking one room's links leaves the others open."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
@@ -140,8 +142,23 @@ class GuestSession(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     code_hash = models.CharField(max_length=64, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
-    code_failures = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class GuestGrant(models.Model):
+    """A room a guest's browser may open: given when a link to that room is redeemed by a
+    verified browser (or its e-mail code is right). It lasts while the link that gave it is
+    neither revoked nor its guest removed (selectors.guest_actor), so revoking a room's links
+    ends that room's access for every browser at once."""
+
+    session = models.ForeignKey(GuestSession, on_delete=models.CASCADE, related_name="grants")
+    invitation = models.ForeignKey(RoomInvitation, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "invitation"], name="guest_grant_once")
+        ]
 
 
 class Attempt(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -15,6 +16,7 @@ from dealroom.core.actors import Guest
 from dealroom.rooms import selectors, services
 from dealroom.rooms.models import Engagement, NotifyLevel, RoomMember
 
+from .conftest import guest_browser, link_token
 from .test_files import pdf
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +207,9 @@ def test_a_pdf_opens_in_a_viewer_page_that_times_the_guest(rm, guest_client):
     assert f'src="{file_url}?inline=1&amp;preview=1"' in html and "<iframe" in html
     assert f'data-beat-open="{rm.base("g")}resources/{resource.pk}/beat/"' in html
     assert 'id="main-nav"' not in html  # a guest's pages have no navigation
+    mail.outbox = []
     rm.invite(room=rm.second_room())  # in two rooms: the bar lets them switch, here too
+    guest_browser(link_token(mail.outbox[0]), rm.on_commit, client=guest)
     assert 'data-testid="guest-room-switch"' in guest.get(viewer).content.decode()
 
     framed = guest.get(file_url + "?inline=1&preview=1")

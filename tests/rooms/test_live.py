@@ -15,7 +15,7 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 from dealroom.activity.models import ActivityEvent
 from dealroom.rooms import services
-from dealroom.rooms.models import RoomInvitation, RoomSettings
+from dealroom.rooms.models import RoomInvitation, RoomMember, RoomSettings
 from dealroom.rooms.services.common import latest_event_id
 from tests.test_event_path import ORIGIN, connect
 
@@ -137,6 +137,43 @@ async def test_revoking_the_link_closes_the_guest_socket():
         if output["type"] == "websocket.close":
             assert output["code"] == 4404
             break
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_revoking_one_rooms_links_closes_that_rooms_socket_only():
+    """A browser in two rooms of the same contact (each entered by its own link): revoking
+    room B's links closes its socket on B within 2 s; its socket on room A stays open."""
+    rm, session = await sync_to_async(_setup)()
+
+    def enter_room_b():
+        room_b = rm.second_room()
+        _inv, token = rm.invite(room=room_b)
+        services.guest_link_redeem(token=token, ip="1.1.1.1", known_session_id=session.pk)
+        return room_b, RoomMember.objects.get(room=room_b, contact=rm.contact)
+
+    room_b, b_guest = await sync_to_async(enter_room_b)()
+    on_a = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    on_b = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{room_b.pk}/")
+    assert (await on_a.connect())[0] and (await on_b.connect())[0]
+    await sync_to_async(services.room_guest_links_revoke)(
+        actor=rm.rep, room_id=room_b.pk, member_id=b_guest.pk
+    )
+    while True:
+        output = await on_b.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 4404
+            break
+    await on_a.send_to(text_data=json.dumps({"type": "beat"}))  # re-checks its access
+    await asyncio.sleep(0.3)
+    assert not any(o["type"] == "websocket.close" for o in await _drain(on_a))  # still open
+    await on_a.disconnect()
+
+
+async def _drain(comm) -> list[dict]:
+    out = []
+    while not await comm.receive_nothing(timeout=0.2):
+        out.append(await comm.receive_output())
+    return out
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,8 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dealroom.activity.models import ActivityEvent
+from dealroom.customers.models import Contact
 from dealroom.rooms import services
-from dealroom.rooms.models import GuestSession, RoomInvitation
+from dealroom.rooms.models import GuestSession, Room, RoomInvitation, RoomMember
 
 from .conftest import guest_browser, last_code, link_token
 
@@ -178,10 +179,58 @@ def test_a_guest_in_two_rooms_switches_between_just_those(rm, guest_client):
     browser = guest_client()
     mail.outbox = []
     rm.invite(room=other_room)
+    guest_browser(link_token(mail.outbox[0]), rm.on_commit, client=browser)  # no new code
     assert browser.get(f"/g/alpha/rooms/{other_room.pk}/").status_code == 200
     listing = browser.get("/g/alpha/rooms/").content.decode()
     assert "Second deal 第二单" in listing and rm.deal.name in listing
     assert listing.count('data-testid="my-room"') == 2
+
+
+def test_a_guest_browser_opens_only_the_rooms_whose_links_it_redeemed(rm, guest_client):
+    """The same contact is a guest of room A (the rep's) and room B (another seller's deal):
+    a browser that came in by A's link does not open B, by page or API, until it redeems B's
+    link; revoking B's links then closes B for that browser and leaves A open."""
+    other_deal = rm.pp.deal(
+        rm.pp.manager, account=rm.deal.account, name="Other seller's deal", **rm.pp.ready()
+    )
+    room_b = Room.objects.get(opportunity=other_deal)
+    browser = guest_client()  # came in by room A's link
+    mail.outbox = []
+    rm.invite(room=room_b, actor=rm.pp.manager)
+    b_token = link_token(mail.outbox[0])
+    page_b = f"/g/alpha/rooms/{room_b.pk}/"
+    assert browser.get(rm.base("g")).status_code == 200
+    assert browser.get(page_b).status_code == 404
+    assert browser.get(f"/api/g/alpha/rooms/{room_b.pk}").status_code == 404
+    assert browser.get(f"/api/g/alpha/rooms/{room_b.pk}/plan").status_code == 404
+    listing = browser.get("/g/alpha/rooms/").content.decode()
+    assert "Other seller" not in listing
+    guest_browser(b_token, rm.on_commit, client=browser)  # redeems B's link: B opens
+    assert browser.get(page_b).status_code == 200
+    assert browser.get(f"/api/g/alpha/rooms/{room_b.pk}").status_code == 200
+    b_guest = RoomMember.objects.get(room=room_b, contact=rm.contact)
+    services.room_guest_links_revoke(actor=rm.pp.manager, room_id=room_b.pk, member_id=b_guest.pk)
+    assert browser.get(page_b).status_code == 404
+    assert browser.get(f"/api/g/alpha/rooms/{room_b.pk}").status_code == 404
+    assert browser.get(rm.base("g")).status_code == 200  # room A untouched
+    assert browser.get(f"/api/g/alpha/rooms/{rm.room.pk}").status_code == 200
+
+
+def test_a_browser_proving_another_address_keeps_the_rooms_it_had(rm, guest_client):
+    """Room B's link went to the contact's other address: the browser proves it with a code,
+    and keeps room A."""
+    Contact.objects.filter(pk=rm.contact.pk).update(emails=["wang@customer.test", "fang@home.test"])
+    room_b = rm.second_room()
+    browser = guest_client()
+    mail.outbox = []
+    rm.invite(room=room_b, contact_id=rm.contact.pk, email="fang@home.test")
+    assert browser.get(f"/r/{link_token(mail.outbox[0])}/").status_code == 302
+    with rm.on_commit(execute=True):
+        opened = browser.post("/r/open/")
+    assert opened["Location"] == "/r/code/"  # another address: a code first
+    assert browser.post("/r/code/", {"code": last_code()}).status_code == 302
+    assert browser.get(f"/g/alpha/rooms/{room_b.pk}/").status_code == 200
+    assert browser.get(rm.base("g")).status_code == 200
 
 
 def test_revoking_ends_the_guest_session_at_once(rm, guest_client):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from dealroom.core.tokens import token_hash
 from dealroom.customers.models import AccountContact, Contact
 from dealroom.rooms import services
 from dealroom.rooms.models import (
+    Attempt,
     Comment,
     CommentRevision,
     GuestSession,
@@ -125,9 +127,56 @@ def test_five_wrong_codes_lock_for_fifteen_minutes(rm):
         services.guest_code_verify(session_id=redeemed.session.pk, code=right)
     session = GuestSession.objects.get(pk=redeemed.session.pk)
     assert session.verified_at is None
-    assert session.locked_until is not None
-    assert session.locked_until - timezone.now() > timedelta(minutes=14)
     assert ActivityEvent.objects.filter(verb="room.code_refused").count() == 5
+    attempts = Attempt.objects.filter(key__startswith="code-")
+    attempts.update(at=F("at") - timedelta(minutes=14))  # 14 minutes later: still locked
+    with pytest.raises(Throttled):
+        services.guest_code_resend(session_id=redeemed.session.pk)
+    attempts.update(at=F("at") - timedelta(minutes=2))  # 16 minutes later
+    with rm.on_commit(execute=True):
+        services.guest_code_resend(session_id=redeemed.session.pk)
+    services.guest_code_verify(session_id=redeemed.session.pk, code=last_code())
+    assert GuestSession.objects.get(pk=redeemed.session.pk).verified_at is not None
+
+
+def test_a_new_browser_brings_no_fresh_code_guesses(rm):
+    """Wrong codes count per guest and room across browsers: redeeming the same link again
+    (a new browser, a new session) neither resets the count nor unlocks."""
+    _inv, token = rm.invite()
+    sessions = []
+    for ip in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
+        with rm.on_commit(execute=True):
+            sessions.append(services.guest_link_redeem(token=token, ip=ip).session)
+    right = last_code()
+    wrong = "000000" if right != "000000" else "111111"
+    for session in (sessions[0], sessions[1], sessions[0], sessions[1]):
+        with pytest.raises(Invalid):
+            services.guest_code_verify(session_id=session.pk, code=wrong)
+    with pytest.raises(Throttled):  # the fifth, from a third browser
+        services.guest_code_verify(session_id=sessions[2].pk, code=wrong)
+    with pytest.raises(Throttled):  # the last browser's right code, while locked
+        services.guest_code_verify(session_id=sessions[2].pk, code=right)
+    mail.outbox = []
+    with pytest.raises(Throttled):  # and no new browser gets a new code meanwhile
+        services.guest_link_redeem(token=token, ip="4.4.4.4")
+    assert mail.outbox == []
+    assert not GuestSession.objects.filter(verified_at__isnull=False).exists()
+
+
+def test_codes_mailed_to_a_guest_are_rate_limited_whoever_holds_the_link(rm):
+    _inv, token = rm.invite()
+    mail.outbox = []
+    with rm.on_commit(execute=True):
+        first = services.guest_link_redeem(token=token, ip="1.1.1.1").session
+        for _ in range(3):
+            services.guest_code_resend(session_id=first.pk)
+        services.guest_link_redeem(token=token, ip="2.2.2.2")  # a new browser: code 5
+    assert len(mail.outbox) == 5
+    with pytest.raises(Throttled):
+        services.guest_code_resend(session_id=first.pk)
+    with pytest.raises(Throttled):
+        services.guest_link_redeem(token=token, ip="3.3.3.3")
+    assert len(mail.outbox) == 5
 
 
 def test_an_expired_code_is_refused(rm):
@@ -181,10 +230,11 @@ def test_removing_a_guest_ends_their_sessions_and_links(rm):
     invitation, token = rm.invite()
     redeemed = services.guest_link_redeem(token=token, ip="1.2.3.4")
     services.room_member_remove(actor=rm.rep, room_id=rm.room.pk, member_id=invitation.member_id)
-    assert GuestSession.objects.get(pk=redeemed.session.pk).revoked_at is not None
     assert RoomInvitation.objects.get(pk=invitation.pk).revoked_at is not None
     from dealroom.rooms.selectors import guest_actor
 
+    assert guest_actor(workspace=rm.world.a, session_id=redeemed.session.pk) is None
+    rm.invite()  # invited again: the old browser stays out until it opens the new link
     assert guest_actor(workspace=rm.world.a, session_id=redeemed.session.pk) is None
 
 

@@ -14,6 +14,7 @@ from dealroom.activity.models import ActivityEvent
 from dealroom.core.actors import Actor, Guest, Member
 
 from ..models import (
+    GuestGrant,
     GuestSession,
     MemberKind,
     Room,
@@ -31,8 +32,9 @@ def room_settings(workspace_id: int) -> RoomSettings:
 
 
 def guest_actor(*, workspace, session_id) -> Guest | None:
-    """The guest behind a browser's guest session in this workspace, with the rooms they are
-    an active guest of; None when the session is unknown, unverified or revoked."""
+    """The guest behind a browser's guest session in this workspace, with the rooms it was
+    granted (a redeemed link to each) whose link is still unrevoked and whose guest is still
+    in the room; None when the session is unknown, unverified or revoked, or opens no room."""
     try:
         pk = int(session_id)
     except (TypeError, ValueError):
@@ -46,11 +48,11 @@ def guest_actor(*, workspace, session_id) -> Guest | None:
     if session is None:
         return None
     room_ids = frozenset(
-        RoomMember.objects.filter(
-            workspace=workspace,
-            contact_id=session.contact_id,
-            kind=MemberKind.GUEST,
-            removed_at__isnull=True,
+        GuestGrant.objects.filter(
+            session=session,
+            invitation__revoked_at__isnull=True,
+            invitation__member__contact_id=session.contact_id,
+            invitation__member__removed_at__isnull=True,
         ).values_list("room_id", flat=True)
     )
     if not room_ids:

@@ -3,8 +3,10 @@
 The link's token is 256-bit random and stored only as a hash, bound to one room and one
 e-mail. Opening the link never redeems it (mail scanners open links); a button press does.
 On a new browser the guest proves the e-mail with a 6-digit code (workspace setting), which
-expires in 10 minutes, works once, and locks the browser for 15 minutes after 5 misses.
-Revoking a link or removing a guest ends their browser sessions and closes their sockets."""
+expires in 10 minutes and works once; 5 misses lock the guest's code step for that room for
+15 minutes, whatever the browser. A browser opens only the rooms whose links it redeemed
+(GuestGrant). Revoking a link or removing a guest ends that room's access for every browser
+that came in by it and closes their sockets; the browser's other rooms stay open."""
 
 from __future__ import annotations
 
@@ -29,13 +31,23 @@ from dealroom.customers.models import AccountContact, Contact
 from dealroom.customers.services import records as customer_records
 from dealroom.workspaces.models import Workspace
 
-from ..models import GuestSession, MemberKind, NotifyLevel, Room, RoomInvitation, RoomMember
+from ..models import (
+    Attempt,
+    GuestGrant,
+    GuestSession,
+    MemberKind,
+    NotifyLevel,
+    Room,
+    RoomInvitation,
+    RoomMember,
+)
 from ..selectors import room_settings
 from .common import as_int, require_manager, room_event, room_for, throttle
 
 CODE_MINUTES = 10
-CODE_TRIES = 5
-LOCK_MINUTES = 15
+CODE_TRIES = 5  # wrong codes per guest and room …
+LOCK_MINUTES = 15  # … lock its code step this long, whatever the browser
+CODE_SENDS = 5  # codes e-mailed per guest and room within LOCK_MINUTES
 
 
 class LinkInvalid(DomainError):
@@ -232,14 +244,11 @@ def end_guest_access(guest: RoomMember) -> int:
 
 
 def _revoke(guest: RoomMember, invitations) -> int:
-    """These links of the guest stop working, the browsers that came in through them are
-    signed out and the guest's open sockets on the room re-check (and close). Returns how
-    many links were unrevoked."""
-    now = timezone.now()
-    links = invitations.filter(revoked_at__isnull=True).update(revoked_at=now)
-    GuestSession.objects.filter(invitation__in=invitations, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    """These links of the guest stop working, and with them the room's grant to every browser
+    that came in through them (selectors.guest_actor reads grants of unrevoked links only);
+    the guest's open sockets on the room re-check (and close). The browsers' other rooms stay
+    open. Returns how many links were unrevoked."""
+    links = invitations.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     _close_sockets(guest.room, guest.contact_id)
     return links
 
@@ -316,31 +325,58 @@ def guest_link_redeem(*, token: str, ip: str, known_session_id=None, language=""
             )
         raise LinkInvalid(state, invitation)
     assert invitation is not None
-    return _redeem(invitation, known_session_id, language)
+    known = _known_session(invitation, known_session_id)
+    needs_code = known is None and room_settings(invitation.workspace_id).require_email_code
+    if needs_code:
+        # Whoever holds the link could otherwise start a new browser for fresh codes (and
+        # fresh guesses) as often as they like, or flood the guest's inbox.
+        _refuse_while_locked(invitation)
+        throttle(f"code-send:{_code_key(invitation)}", limit=CODE_SENDS, minutes=LOCK_MINUTES)
+    return _redeem(invitation, known, needs_code, language)
 
 
-@transaction.atomic
-def _redeem(invitation: RoomInvitation, known_session_id, language: str) -> Redeemed:
-    now = timezone.now()
-    invitation.last_used_at = now
-    invitation.save(update_fields=["last_used_at"])
+def _known_session(invitation: RoomInvitation, session_id) -> GuestSession | None:
+    """This browser's verified session of the same guest, if it proved the address this link
+    was sent to (or the workspace asks no codes): the link's room is added to it, no code."""
     known = GuestSession.objects.filter(
-        pk=known_session_id if str(known_session_id or "").isdigit() else 0,
+        pk=session_id if str(session_id or "").isdigit() else 0,
         workspace_id=invitation.workspace_id,
         contact_id=_contact_id(invitation),
         revoked_at__isnull=True,
         verified_at__isnull=False,
     ).first()
+    if known is None:
+        return None
+    proved = known.invitation.email.lower() == invitation.email.lower()
+    if proved or not room_settings(invitation.workspace_id).require_email_code:
+        return known
+    return None
+
+
+def _grant(session: GuestSession, invitation: RoomInvitation) -> None:
+    GuestGrant.objects.get_or_create(
+        session=session, invitation=invitation, defaults={"room_id": invitation.room_id}
+    )
+
+
+@transaction.atomic
+def _redeem(
+    invitation: RoomInvitation, known: GuestSession | None, needs_code: bool, language: str
+) -> Redeemed:
+    now = timezone.now()
+    invitation.last_used_at = now
+    invitation.save(update_fields=["last_used_at"])
     if known is not None:
-        # This browser proved the address already: no new code.
+        _grant(known, invitation)
         return Redeemed(known, invitation.room_id, needs_code=False)
-    needs_code = room_settings(invitation.workspace_id).require_email_code
     session = GuestSession.objects.create(
         workspace_id=invitation.workspace_id,
         contact_id=_contact_id(invitation),
         invitation=invitation,
         verified_at=None if needs_code else now,
     )
+    if not needs_code:
+        _grant(session, invitation)
     guest = _guest(invitation)
     room_event(
         guest,
@@ -375,6 +411,45 @@ def _send_code(session: GuestSession, invitation: RoomInvitation, language: str)
     transaction.on_commit(mail)
 
 
+# Wrong codes are counted per guest and room, whatever the browser: a new browser (a fresh
+# redemption of the same link) starts no fresh count. Kept as Attempt rows, outside the
+# refused request's transaction.
+
+
+def _code_key(invitation: RoomInvitation) -> str:
+    return f"{invitation.room_id}:{_contact_id(invitation)}"
+
+
+def _locked_since(invitation: RoomInvitation, now) -> Attempt | None:
+    return (
+        Attempt.objects.filter(
+            key=f"code-lock:{_code_key(invitation)}",
+            at__gt=now - timedelta(minutes=LOCK_MINUTES),
+        )
+        .order_by("-at")
+        .first()
+    )
+
+
+def _refuse_while_locked(invitation: RoomInvitation) -> None:
+    if _locked_since(invitation, timezone.now()) is not None:
+        raise _locked()
+
+
+def _count_wrong_code(invitation: RoomInvitation, now) -> bool:
+    """Count a wrong code; True when it is the one that locks the code step."""
+    key = _code_key(invitation)
+    Attempt.objects.create(key=f"code-fail:{key}", at=now)
+    last_lock = Attempt.objects.filter(key=f"code-lock:{key}").order_by("-at").values("at").first()
+    since = now - timedelta(minutes=LOCK_MINUTES)
+    if last_lock is not None:
+        since = max(since, last_lock["at"])
+    if Attempt.objects.filter(key=f"code-fail:{key}", at__gt=since).count() < CODE_TRIES:
+        return False
+    Attempt.objects.create(key=f"code-lock:{key}", at=now)
+    return True
+
+
 def _locked() -> Throttled:
     return Throttled(
         _("Too many wrong codes. Try again in %(minutes)s minutes.") % {"minutes": LOCK_MINUTES}
@@ -402,19 +477,21 @@ def pending_session(session_id) -> GuestSession:
 
 def guest_code_resend(*, session_id, language: str = "") -> GuestSession:
     session = pending_session(session_id)
-    throttle(f"code-send:{session.pk}", limit=3, minutes=10)
+    _refuse_while_locked(session.invitation)
+    throttle(f"code-send:{_code_key(session.invitation)}", limit=CODE_SENDS, minutes=LOCK_MINUTES)
     with transaction.atomic():
         _send_code(session, session.invitation, language)
     return session
 
 
-def guest_code_verify(*, session_id, code: str) -> GuestSession:
-    """Not one transaction: a wrong code must count even though it is refused."""
+def guest_code_verify(*, session_id, code: str, known_session_id=None) -> GuestSession:
+    """Not one transaction: a wrong code must count even though it is refused. A browser that
+    already held a verified session of the same guest (`known_session_id`) keeps its rooms."""
     session = pending_session(session_id)
     now = timezone.now()
     invitation = session.invitation
     guest = _guest(invitation)
-    if session.locked_until and session.locked_until > now:
+    if _locked_since(invitation, now) is not None:
         raise _locked()
     if invitation.revoked_at is not None or invitation.member.removed_at is not None:
         raise LinkInvalid("revoked", invitation)
@@ -422,28 +499,36 @@ def guest_code_verify(*, session_id, code: str) -> GuestSession:
     if not session.code_hash or not session.code_expires_at or session.code_expires_at <= now:
         raise Invalid(fields={"code": _("This code has expired. Send a new one.")})
     if token_hash(f"{session.pk}:{code}") != session.code_hash:
-        session.code_failures += 1
-        if session.code_failures >= CODE_TRIES:
-            session.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            session.code_failures = 0
-            session.code_hash = ""
-        session.save(update_fields=["code_failures", "locked_until", "code_hash"])
-        room_event(
-            guest,
-            invitation.room,
-            "room.code_refused",
-            {"name": invitation.member.name},
-            shared=False,
-            by=invitation.member,
-        )
-        if session.locked_until and session.locked_until > now:
+        locks = _count_wrong_code(invitation, now)
+        if locks:  # the code in the mail is spent: after the lock, a new one is sent
+            GuestSession.objects.filter(pk=session.pk).update(code_hash="")
+        with transaction.atomic():
+            room_event(
+                guest,
+                invitation.room,
+                "room.code_refused",
+                {"name": invitation.member.name},
+                shared=False,
+                by=invitation.member,
+            )
+        if locks:
             raise _locked()
         raise Invalid(fields={"code": _("This code is not right. Check the latest e-mail.")})
     with transaction.atomic():
         session.verified_at = now
         session.code_hash = ""
-        session.code_failures = 0
-        session.save(update_fields=["verified_at", "code_hash", "code_failures"])
+        session.save(update_fields=["verified_at", "code_hash"])
+        _grant(session, invitation)
+        earlier = GuestSession.objects.filter(
+            pk=known_session_id if str(known_session_id or "").isdigit() else 0,
+            workspace_id=session.workspace_id,
+            contact_id=session.contact_id,
+            revoked_at__isnull=True,
+            verified_at__isnull=False,
+        ).first()
+        if earlier is not None:
+            for grant in GuestGrant.objects.filter(session=earlier).select_related("invitation"):
+                _grant(session, grant.invitation)
         room_event(
             guest,
             invitation.room,

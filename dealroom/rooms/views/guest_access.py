@@ -97,7 +97,11 @@ def code(request):
         return _invalid(request, services.LinkInvalid("unknown"))
     if request.method == "POST":
         try:
-            services.guest_code_verify(session_id=session.pk, code=request.POST.get("code", ""))
+            services.guest_code_verify(
+                session_id=session.pk,
+                code=request.POST.get("code", ""),
+                known_session_id=guest_session_id(request, session.workspace_id),
+            )
         except services.LinkInvalid as e:
             return _invalid(request, e)
         except DomainError as e:
