@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 EVENT_JOBS: dict[str, list[str]] = {
     "member.joined": ["dealroom.activity.tasks.mail_notifications"],
     "member.role_changed": ["dealroom.activity.tasks.mail_notifications"],
+    "room_task.created": ["dealroom.rooms.tasks.mail_meeting_invitations"],
+    "room_task.updated": ["dealroom.rooms.tasks.mail_meeting_invitations"],
 }
 
 

@@ -7,6 +7,22 @@ from .describe import describe
 from .models import ActivityEvent
 
 
+def _still_sees(user, event: ActivityEvent) -> bool:
+    """The bell's rule at sending time: an active member who may read the event now (the
+    socket and the notification list ask the same `visible_to`)."""
+    from dealroom.core.actors import Member
+    from dealroom.workspaces.models import Membership
+
+    membership = (
+        Membership.objects.select_related("workspace", "user")
+        .filter(workspace_id=event.workspace_id, user=user, is_active=True)
+        .first()
+    )
+    if membership is None:
+        return False
+    return ActivityEvent.objects.visible_to(Member(membership)).filter(pk=event.pk).exists()
+
+
 @task()
 def mail_notifications(*, event_id: int) -> int:
     """E-mail each person notified of an event, in their own language. Returns mails sent."""
@@ -16,7 +32,7 @@ def mail_notifications(*, event_id: int) -> int:
     sent = 0
     for note in event.notifications.select_related("recipient"):
         user = note.recipient
-        if not user.is_active:
+        if not user.is_active or not _still_sees(user, event):
             continue
         with translation.override(user.language or settings.LANGUAGE_CODE):
             text = describe(event)

@@ -54,6 +54,7 @@ MESSAGES = {
     "room.new_link_requested": lambda d: (
         _("%(name)s asked for a new room link") % {"name": d.get("name", "")}
     ),
+    "room.items_withdrawn": lambda d: _("%(actor)s made some items internal") % {"actor": _who(d)},
     "room.settings_changed": lambda d: (
         _("%(actor)s changed what the room shows its guests") % {"actor": _who(d)}
     ),

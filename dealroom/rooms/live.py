@@ -212,6 +212,16 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
         elif verb.startswith(PEOPLE_VERBS) and not people_done:
             parts.append(people_ops(actor, room, slug=slug))
             people_done = True
+        elif verb == "room.items_withdrawn":
+            # Items made internal leave the plan, the resources and any open task panel.
+            if not plan_done:
+                parts.append(plan_ops(actor, room, slug=slug))
+                plan_done = True
+            if not files_done:
+                parts.append(resources_ops(actor, room, slug=slug))
+                files_done = True
+            for task_id in data.get("tasks") or []:
+                parts.append(task_panel_ops(actor, room, task_id, slug=slug))
         elif verb == "room.settings_changed":
             room.refresh_from_db(fields=["shared_fields", "welcome"])
             fields = selectors.deal_fields(actor=actor, room=room)

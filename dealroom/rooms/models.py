@@ -248,6 +248,11 @@ class Task(models.Model):
         return self.title
 
     @property
+    def is_shared(self) -> bool:
+        """Guests see it: not internal, and under no internal milestone."""
+        return not self.internal and not (self.milestone and self.milestone.internal)
+
+    @property
     def is_done(self) -> bool:
         return self.status == TaskStatus.DONE
 

@@ -1,11 +1,17 @@
-"""Room jobs for `dealroom worker`: batched update e-mails and task reminders. Both repeat
-(core/periodic.py; registered in apps.py)."""
+"""Room jobs for `dealroom worker`: meeting invitations after a task's event; batched update
+e-mails and task reminders, which repeat (core/periodic.py; registered in apps.py)."""
 
 from django.tasks import task
 
 from dealroom.core.periodic import schedule_next
 
-from .services import notify
+from .services import meetings, notify
+
+
+@task()
+def mail_meeting_invitations(*, event_id: int) -> int:
+    """After a meeting task's event: its .ics to the people the event names."""
+    return meetings.mail_meeting(event_id)
 
 
 @task()

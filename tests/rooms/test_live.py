@@ -110,6 +110,28 @@ async def test_guests_get_shared_changes_live_and_never_internal_ones():
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_a_task_made_internal_leaves_the_guests_page_live_without_its_title():
+    rm, session = await sync_to_async(_setup)()
+    task = await sync_to_async(services.task_create)(
+        actor=rm.rep, room_id=rm.room.pk, data={"title": "Discount terms 折扣"}
+    )
+    guest = await guest_socket(rm.world.a.pk, session.pk, f"/ws/g/alpha/rooms/{rm.room.pk}/")
+    assert (await guest.connect())[0]
+    await resume(guest, 0)
+    assert "Discount terms 折扣" in await receive_until(guest, "Discount terms 折扣")
+    await sync_to_async(services.task_update)(
+        actor=rm.rep, task_id=task.pk, data={"internal": "1"}
+    )
+    html = await receive_until(guest, 'id="room-plan"')
+    assert f'data-id="task-panel-{task.pk}"' in html  # an open panel of it closes
+    assert "Discount terms" not in html
+    await resume(guest, 0)  # a page reloading its whole history: nothing of it either
+    await asyncio.sleep(0.5)
+    assert all("Discount terms" not in o.get("text", "") for o in await _drain(guest))
+    await guest.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_reconnecting_page_gets_what_it_missed():
     rm, session = await sync_to_async(_setup)()
     comment = await sync_to_async(services.comment_post)(

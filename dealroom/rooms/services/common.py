@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,6 +161,42 @@ def room_event(
         # What you did yourself is not unread for you.
         RoomMember.objects.filter(pk=by.pk, read_up_to__lt=event.pk).update(read_up_to=event.pk)
     return event
+
+
+def withdraw_from_guests(
+    actor: Actor,
+    room: Room,
+    *,
+    by: RoomMember,
+    milestone_ids=(),
+    task_ids=(),
+    resource_ids=(),
+) -> None:
+    """Items just made internal: their earlier shared events, and those of what hangs on them
+    (a milestone's tasks, a task's comments and files), stop reaching guests. Every channel a
+    guest reads by (the activity tab, e-mail digests built later, the socket, the API) goes
+    by the event's audience, so this one change covers them all, titles included. The guests'
+    open pages then hear an event that names nothing, so they drop the items."""
+    from ..models import Comment, Task
+
+    tasks = set(task_ids) | set(
+        Task.objects.filter(room=room, milestone_id__in=list(milestone_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    comments = list(
+        Comment.objects.filter(room=room, task_id__in=tasks).values_list("pk", flat=True)
+    )
+    about = (
+        Q(data__milestone__in=list(milestone_ids))
+        | Q(data__task__in=list(tasks))
+        | Q(data__comment__in=comments)
+        | Q(data__resource__in=list(resource_ids))
+    )
+    ActivityEvent.objects.filter(
+        target_type="rooms.room", target_id=room.pk, audience=Audience.SHARED
+    ).filter(about).update(audience=Audience.RECORD)
+    room_event(actor, room, "room.items_withdrawn", {"tasks": sorted(tasks)}, shared=True, by=by)
 
 
 def latest_event_id(room: Room) -> int:

@@ -36,6 +36,7 @@ from .common import (
     require_participant,
     room_event,
     room_for,
+    withdraw_from_guests,
 )
 from .plan import _internal_flag, _merge_order, _shared_task, _title
 from .threads import comment_is_shared, comment_post
@@ -252,10 +253,11 @@ def resource_internal_set(*, actor: Actor, resource_id, internal) -> Resource:
         resource.room,
         "room_resource.updated",
         _resource_data(resource),
-        # Made internal: the guests' pages must drop it, so they hear of the change.
-        shared=not was_internal or not resource.internal,
+        shared=not resource.internal,
         by=own,
     )
+    if resource.internal and not was_internal:
+        withdraw_from_guests(actor, resource.room, by=own, resource_ids=[resource.pk])
     return resource
 
 

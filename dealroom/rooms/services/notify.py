@@ -59,7 +59,10 @@ def _concerns(member: RoomMember, event: ActivityEvent) -> bool:
     return member.pk in (data.get("mentions") or []) or member.pk in (data.get("assigned") or [])
 
 
-def _actor(member: RoomMember):
+def reader_for(member: RoomMember):
+    """The actor a room member reads as, for everything sent to them outside the page (e-mail
+    digests, reminders, meeting invitations): the same scoped reads as their socket. None
+    when a seller's membership has ended."""
     if member.kind == MemberKind.GUEST:
         return Guest(
             workspace=member.room.workspace,
@@ -129,7 +132,7 @@ def room_mail_digests(*, now=None) -> int:
 
 
 def _digest(member: RoomMember, now) -> int:
-    actor = _actor(member)
+    actor = reader_for(member)
     if actor is None:
         return 0
     after = max(member.mailed_up_to, member.read_up_to)
@@ -202,7 +205,7 @@ def room_task_reminders(*, now=None) -> int:
         person = RoomMember.objects.select_related(
             "room__workspace", "room__opportunity", "membership__user"
         ).get(pk=person_id)
-        actor = _actor(person)
+        actor = reader_for(person)
         if actor is None:
             continue
         visible = set(

@@ -33,11 +33,28 @@ from .common import (
     room_event,
     room_for,
     taking_part,
+    withdraw_from_guests,
 )
 
 
 def _shared_task(task: Task) -> bool:
-    return not task.internal and not (task.milestone and task.milestone.internal)
+    return task.is_shared
+
+
+def _no_guests_on_internal(assignees, field: str) -> None:
+    """Guests never hear of internal items, by any channel: they cannot be assigned to one
+    (an assignment notifies, a meeting e-mails its invitation)."""
+    guests = [a.name for a in assignees if a.is_guest]
+    if guests:
+        raise Invalid(
+            fields={
+                field: _(
+                    "Guests cannot be assigned to an internal item (%(names)s): take them off "
+                    "it first, or keep it shared."
+                )
+                % {"names": ", ".join(guests)}
+            }
+        )
 
 
 def _internal_flag(actor: Actor, value) -> bool:
@@ -160,16 +177,21 @@ def milestone_update(*, actor: Actor, milestone_id, title, internal=None) -> Mil
     milestone.title = _title(title)
     if internal is not None:
         milestone.internal = _internal_flag(actor, internal)
+    withdrawn = milestone.internal and not was_internal
+    if withdrawn:
+        on_tasks = RoomMember.objects.filter(tasks__milestone=milestone).distinct()
+        _no_guests_on_internal(on_tasks, "internal")
     milestone.save(update_fields=["title", "internal"])
     room_event(
         actor,
         room,
         "room_milestone.updated",
         {"milestone": milestone.pk, "title": milestone.title},
-        # A milestone made internal must leave the guests' pages: they hear of the change.
-        shared=not was_internal or not milestone.internal,
+        shared=not milestone.internal,
         by=own,
     )
+    if withdrawn:
+        withdraw_from_guests(actor, room, by=own, milestone_ids=[milestone.pk])
     return milestone
 
 
@@ -189,6 +211,8 @@ def milestone_delete(*, actor: Actor, milestone_id) -> None:
         raise Forbidden()  # it holds items the guest cannot see
     data = {"milestone": milestone.pk, "title": milestone.title}
     shared = not milestone.internal
+    if milestone.internal:  # its tasks stay, and stay out of the guests' sight
+        Task.objects.filter(milestone=milestone).update(internal=True)
     milestone.delete()
     room_event(actor, room, "room_milestone.deleted", data, shared=shared, by=own)
 
@@ -253,6 +277,18 @@ def _clean_task(actor: Actor, room: Room, data: dict, task: Task | None = None) 
         values["internal"] = _internal_flag(actor, data.get("internal"))
     if "assignees" in data:
         take("assignees", lambda: _assignees(room, data.get("assignees")))
+    chosen = values.get("milestone")
+    if (task is None or "milestone" in values) and chosen is not None and chosen.internal:
+        values["internal"] = True  # what is put in an internal milestone is internal itself
+    if not errors and values.get("internal", task.internal if task else False):
+        try:
+            if "assignees" in values:
+                _no_guests_on_internal(values["assignees"], "assignees")
+            elif task is not None and task.is_shared:  # about to leave the guests' sight
+                into = getattr(values.get("milestone"), "internal", False)
+                _no_guests_on_internal(task.assignees.all(), "milestone" if into else "internal")
+        except Invalid as e:
+            errors.update(e.fields)
     kind = values.get("kind", task.kind if task else TaskKind.TASK)
     if kind == TaskKind.MEETING and not errors:
         starts = values.get("starts_at", task.starts_at if task else None)
@@ -293,12 +329,12 @@ def task_create(*, actor: Actor, room_id, data: dict) -> Task:
             **_task_data(task),
             "assignees": [a.name for a in assignees],
             "assigned": [a.pk for a in assignees],
+            "invite": _invite(task, assignees),
         },
         shared=_shared_task(task),
         by=own,
         notify=_notify(assignees, own),
     )
-    _send_invites(task, assignees)
     return task
 
 
@@ -328,15 +364,18 @@ def task_update(*, actor: Actor, task_id, data: dict) -> Task:
         actor,
         room,
         "room_task.updated",
-        {**_task_data(task), "changed": sorted(values), "assigned": [a.pk for a in added]},
-        shared=was_shared or _shared_task(task),
+        {
+            **_task_data(task),
+            "changed": sorted(values),
+            "assigned": [a.pk for a in added],
+            "invite": _invite(task, list(task.assignees.all()) if meeting_changed else added),
+        },
+        shared=_shared_task(task),
         by=own,
         notify=_notify(added, own),
     )
-    if meeting_changed:
-        _send_invites(task, list(task.assignees.all()))
-    elif added:
-        _send_invites(task, added)
+    if was_shared and not _shared_task(task):
+        withdraw_from_guests(actor, room, by=own, task_ids=[task.pk])
     return task
 
 
@@ -393,7 +432,12 @@ def task_reorder(*, actor: Actor, room_id, milestone_id, task_ids: list) -> None
     room, own = taking_part(actor, room_id)
     milestone = _milestone(room, actor, milestone_id)
     ids = [as_int(i) for i in task_ids]
-    moved = {t.pk: t for t in Task.objects.visible_to(actor).filter(room=room, pk__in=ids)}
+    moved = {
+        t.pk: t
+        for t in Task.objects.visible_to(actor)
+        .select_related("milestone")
+        .filter(room=room, pk__in=ids)
+    }
     if len(moved) != len(set(ids)):
         raise Invalid(_("The plan changed meanwhile; reload and try again."))
     full = list(Task.objects.filter(room=room, milestone=milestone).order_by("position", "pk"))
@@ -402,6 +446,13 @@ def task_reorder(*, actor: Actor, room_id, milestone_id, task_ids: list) -> None
         .filter(room=room, milestone=milestone)
         .values_list("pk", flat=True)
     ) | set(ids)
+    withdrawn = []
+    if milestone is not None and milestone.internal:
+        # Dragged into an internal milestone: internal from now on, as if made there.
+        withdrawn = [t.pk for t in moved.values() if t.is_shared]
+        assigned = RoomMember.objects.filter(tasks__in=withdrawn).distinct()
+        _no_guests_on_internal(assigned, "milestone")
+        Task.objects.filter(pk__in=withdrawn).update(internal=True)
     for position, task in enumerate(_merge_order(full, [moved[i] for i in ids], visible), start=1):
         Task.objects.filter(pk=task.pk).update(position=position, milestone=milestone)
     room_event(
@@ -412,14 +463,13 @@ def task_reorder(*, actor: Actor, room_id, milestone_id, task_ids: list) -> None
         shared=True,
         by=own,
     )
+    if withdrawn:
+        withdraw_from_guests(actor, room, by=own, task_ids=withdrawn)
 
 
-def _send_invites(task: Task, people: list[RoomMember]) -> None:
-    """Meetings: an .ics invitation to the assignees, after commit."""
-    if task.kind != TaskKind.MEETING or not people or not task.starts_at or not task.ends_at:
-        return
-    from .meetings import mail_meeting
-
-    task_id = task.pk
-    emails = [p.email for p in people if p.email]
-    transaction.on_commit(lambda: mail_meeting(task_id, emails))
+def _invite(task: Task, people: list[RoomMember]) -> list[int]:
+    """Who the task's event asks to be e-mailed an .ics invitation (a meeting with its times):
+    the job after the event (meetings.py) sends it to those who may see the meeting."""
+    if task.kind != TaskKind.MEETING or not task.starts_at or not task.ends_at:
+        return []
+    return [p.pk for p in people if p.email]
