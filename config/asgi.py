@@ -10,17 +10,17 @@ from dealroom.core.asgi import http_application  # noqa: E402
 django_asgi_app = http_application()  # Django's HTTP, one trip to a thread per request
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dealroom.realtime.middleware import SocketAuthStack  # noqa: E402
+from dealroom.realtime.origin import OriginValidator  # noqa: E402
 from dealroom.realtime.routing import websocket_urlpatterns  # noqa: E402
 from dealroom.rooms.routing import websocket_urlpatterns as room_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Origin must be one of ALLOWED_HOSTS: other sites cannot open sockets with our cookies.
-        "websocket": AllowedHostsOriginValidator(
+        # Origin must be exactly one of ours: other sites cannot open sockets with our cookies.
+        "websocket": OriginValidator(
             SocketAuthStack(URLRouter(websocket_urlpatterns + room_sockets))
         ),
     }

@@ -37,6 +37,13 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client and the scheme (addresses
+# or networks, "*" for any): `dealroom serve` hands them to uvicorn. None by default: a
+# forwarding header from anyone else is the client's own claim, and would let one client
+# spread its login attempts over made-up addresses (dealroom/core/net.py).
+FORWARDED_ALLOW_IPS = [
+    ip.strip() for ip in os.environ.get("FORWARDED_ALLOW_IPS", "").split(",") if ip.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dealroom.core.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -212,6 +220,16 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Secure cookies mean the site is served over https (behind a proxy: FORWARDED_ALLOW_IPS, so
+# the proxy's X-Forwarded-Proto tells requests that came over https). Browsers then keep to
+# https for a year, and plain http is redirected; /healthz answers over http for probes.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS covers this host only. Its subdomains (includeSubDomains) and the browsers' preload list
+# are for the domain's owner to decide, who may serve other things over http there; enabling
+# them by mistake cannot be undone for a year (Django's warning).
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # Mail: console by default (the demo prints invitation links); SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):

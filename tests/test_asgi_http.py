@@ -4,6 +4,7 @@ per request (dealroom/core/asgi.py), pages, forms and streamed downloads intact.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 from urllib.parse import urlencode
@@ -196,3 +197,28 @@ async def test_a_client_leaving_stops_the_stream(export, trips):
     assert status == 200 and "流 0" in content.decode("utf-8-sig")
     assert len(rows) < 5
     assert len(trips["started"]) == 1 and trips["started"] == trips["finished"]
+
+
+async def test_a_client_leaving_is_one_line_in_the_log(export, trips, caplog):
+    """A client going away mid-answer (a closed tab, a cancelled download) is ordinary: one
+    INFO line naming the request, nothing at WARNING or above, no traceback."""
+    path, cookie, rows = export
+    gone = asyncio.Event()
+
+    def on_send(message):
+        if len(rows) >= 1:
+            gone.set()
+
+    caplog.set_level(logging.INFO)
+    status, _headers, _content = await call(path, headers=cookie, on_send=on_send, leaves=gone)
+    assert status == 200 and len(rows) < 5
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info] == []
+    [line] = [r for r in caplog.records if r.name == "dealroom.core.asgi"]
+    assert line.levelno == logging.INFO and f"GET '{path}'" in line.getMessage()
+
+
+async def test_an_answer_sent_whole_logs_nothing(world, caplog):
+    caplog.set_level(logging.INFO)
+    status, _headers, _content = await call("/robots.txt")
+    assert status == 200
+    assert [r for r in caplog.records if r.name == "dealroom.core.asgi"] == []

@@ -18,6 +18,7 @@ made."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 
@@ -28,6 +29,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import set_script_prefix
+
+logger = logging.getLogger(__name__)
 
 
 class _Sent(Exception):
@@ -49,21 +52,28 @@ class HttpHandler(ASGIHandler):
             if response.streaming and not response.is_async:
                 response.streaming_content = _pulled(response.streaming_content)
             try:
-                await self._send_unless_gone(response, receive, send)
+                await self._send_unless_gone(scope, response, receive, send)
             finally:
                 if response.streaming:
                     await sync_to_async(response.close, thread_sensitive=True)()
 
-    async def _send_unless_gone(self, response, receive, send) -> None:
+    async def _send_unless_gone(self, scope, response, receive, send) -> None:
         """Send the answer; a client leaving meanwhile stops it (a download is read no
-        further), as in Django's handler."""
+        further), as in Django's handler. Leaving is ordinary (a closed tab, a cancelled
+        download, a video player seeking): one line in the log, not an error."""
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self.listen_for_disconnect(receive))
                 await self.send_response(response, send)
                 raise _Sent
-        except* (_Sent, RequestAborted):
+        except* _Sent:
             pass
+        except* RequestAborted:
+            logger.info(
+                "%s %r: the client left before the answer was complete",  # %r: no newlines
+                scope.get("method", ""),
+                scope.get("path", ""),
+            )
 
     def respond(self, scope, body_file):
         """What Django's WSGI handler does for a request, on the request's thread."""

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from .errors import DomainError
 
@@ -24,3 +25,20 @@ class DomainErrorMiddleware:
             return None  # the API maps its own errors (config/api.py)
         template = "core/_error.html" if request.headers.get("HX-Request") else "core/error.html"
         return render(request, template, {"error": exception}, status=exception.status)
+
+
+class NoStoreMiddleware:
+    """API answers and downloads (exports, files) carry records people may see today and not
+    tomorrow, read with their session or token: no browser, proxy or shared computer's cache
+    keeps a copy (`Cache-Control: no-store`). Pages keep Django's own headers. Sync only, as
+    above."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        download = response.get("Content-Disposition", "").startswith("attachment")
+        if download or request.path.startswith("/api/"):
+            patch_cache_control(response, no_store=True)
+        return response

@@ -18,6 +18,7 @@ import unicodedata
 import uuid
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -173,6 +174,8 @@ def check_upload(uploaded: UploadedFile, *, max_bytes: int) -> CheckedFile:
         content = _utf8_text(content, extension)
     else:
         content_type = _check_family(content, extension, content_type)
+        if kind == "pdf" and pdf_has_actions(content):
+            kind = "document"  # only ever a download: never opened in the room's own pages
     return CheckedFile(
         content=content,
         original_name=name,
@@ -272,6 +275,147 @@ def _check_family(content: bytes, extension: str, content_type: str) -> str:
     if not _zip_ok(content, extension):
         raise _mismatch(extension)
     return content_type
+
+
+# What makes a PDF act by itself when a viewer opens it: a script (document-level, an action, a
+# form field's calculation), actions on events (/AA: a page shown, a field left), or an
+# /OpenAction that does more than show a page of the document (LaTeX's hyperref opens at the
+# first page with a GoTo). Names are whole tokens, #xx escapes decoded: `/AAPL:Keywords`
+# (macOS metadata) is not /AA, `/J#53` is /JS.
+_WS = rb"[\x00\t\n\x0c\r ]"
+_PDF_SCRIPTS = {b"JavaScript", b"JS", b"AA"}
+_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n")  # not `endstream`: see _next_stream
+_PDF_OBJECT = re.compile(rb"(\d+)" + _WS + rb"+\d+" + _WS + rb"+obj\b")
+_PDF_OBJECT_ENDS = re.compile(rb"\d+" + _WS + rb"+\d+" + _WS + rb"+obj$")
+_PDF_VALUE = re.compile(
+    _WS + rb"*(?:(?P<ref>\d+)" + _WS + rb"+\d+" + _WS + rb"+R|(?P<dict><<)|[\[(/<])"
+)
+_PDF_INTEGER = re.compile(_WS + rb"*(\d+)")
+_PDF_INFLATE_LIMIT = 64 * 1024 * 1024  # bytes of compressed objects read, all streams together
+
+
+def pdf_has_actions(content: bytes) -> bool:
+    """Whether a PDF would run a script or an action by itself. Read as syntax: the objects'
+    names, also of the objects kept compressed in object streams (where producers, and
+    attackers, put them); the bytes of other streams (pages, images, fonts) are skipped, or
+    their compressed bytes would now and then spell `/JS `. What cannot be read (an object
+    stream in another encoding, damaged or encrypted, too large; an /OpenAction pointing at
+    nothing) counts as acting: such a PDF is a download, never opened in our pages."""
+    return _PdfScan().acts(content)
+
+
+def _next_stream(content: bytes, position: int) -> re.Match[bytes] | None:
+    found = _PDF_STREAM.search(content, position)
+    while found and content[found.start() - 1 : found.start()].isalpha():  # endstream
+        found = _PDF_STREAM.search(content, found.end())
+    return found
+
+
+def _not_stream(content: bytes, start: int, end: int) -> bool:
+    """Whether what lies between `stream` and `endstream` holds objects (`n 0 obj`,
+    `endobj`) or a trailer, put there to be skipped as a stream's bytes: compressed bytes
+    hardly ever spell them."""
+    if content.find(b"trailer", start, end) >= 0:
+        return True
+    at = content.find(b"obj", start, end)
+    while at >= 0:
+        if content[at - 3 : at] == b"end" or _PDF_OBJECT_ENDS.search(
+            content, max(start, at - 40), at + 3
+        ):
+            return True
+        at = content.find(b"obj", at + 3, end)
+    return False
+
+
+def _pdf_name(raw: bytes) -> bytes:
+    return _PDF_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), raw) if b"#" in raw else raw
+
+
+class _PdfScan:
+    def __init__(self) -> None:
+        self.budget = _PDF_INFLATE_LIMIT
+        # Where the values of objects (by number) and of /OpenAction keys start.
+        self.objects: dict[int, list[tuple[bytes, int]]] = {}
+        self.on_open: list[tuple[bytes, int]] = []
+
+    def acts(self, content: bytes) -> bool:
+        position = 0
+        while True:
+            stream = _next_stream(content, position)
+            names = self.names(content, position, stream.start() if stream else len(content))
+            if names is None:
+                return True
+            if stream is None:  # all objects known: where does opening go?
+                return not all(self.navigates(*value) for value in self.on_open)
+            end = content.find(b"endstream", stream.end())
+            end = end if end >= 0 else len(content)
+            if b"ObjStm" in names and self.object_stream_acts(content, names, stream.end(), end):
+                return True
+            if _not_stream(content, stream.end(), end):
+                position = stream.end()  # read it as syntax too
+                continue
+            position = end
+
+    def names(self, syntax: bytes, start: int, end: int) -> dict[bytes, int] | None:
+        """The names in syntax[start:end], each with where its value starts (the last one's
+        when repeated); None when one makes the PDF act by itself."""
+        for found in _PDF_OBJECT.finditer(syntax, start, end):
+            self.objects.setdefault(int(found[1]), []).append((syntax, found.end()))
+        names = {}
+        for found in _PDF_NAME.finditer(syntax, start, end):
+            name = _pdf_name(found[1])
+            if name in _PDF_SCRIPTS:
+                return None
+            if name == b"OpenAction":
+                self.on_open.append((syntax, found.end()))
+            names[name] = found.end()
+        return names
+
+    def object_stream_acts(
+        self, content: bytes, names: dict[bytes, int], start: int, end: int
+    ) -> bool:
+        """Reads the objects compressed in an object stream like the file's own."""
+        data = content[start:end]
+        if b"DecodeParms" in names:  # a predictor would scramble what we read
+            return True
+        if b"Filter" in names:
+            inflater = zlib.decompressobj()
+            try:
+                data = inflater.decompress(data, self.budget)
+            except zlib.error:
+                return True
+            self.budget -= len(data)
+            if inflater.unconsumed_tail or self.budget <= 0:
+                return True
+        first = _PDF_INTEGER.match(content, names[b"First"]) if b"First" in names else None
+        if first is not None:  # the header: pairs of object number and offset after /First
+            header = data[: int(first[1])].split()
+            for number, offset in zip(header[0::2], header[1::2], strict=False):
+                if number.isdigit() and offset.isdigit():
+                    place = (data, int(first[1]) + int(offset))
+                    self.objects.setdefault(int(number), []).append(place)
+        return self.names(data, 0, len(data)) is None
+
+    def navigates(self, syntax: bytes, at: int, depth: int = 0) -> bool:
+        """Whether the value at `at` only shows a place in this document: a destination (an
+        array, a name, a string) or a GoTo action with nothing after it (/Next)."""
+        value = _PDF_VALUE.match(syntax, at)
+        if value is None:
+            return False
+        if value["ref"]:  # all definitions of it: an update to the file may redefine it
+            places = self.objects.get(int(value["ref"]), [])
+            return depth < 3 and bool(places) and all(self.navigates(*p, depth + 1) for p in places)
+        if value["dict"]:
+            end = syntax.find(b">>", value.end())
+            inside = [
+                _pdf_name(n[1])
+                for n in _PDF_NAME.finditer(syntax, value.end(), end if end >= 0 else len(syntax))
+            ]
+            go_to = any(pair == (b"S", b"GoTo") for pair in zip(inside, inside[1:], strict=False))
+            return go_to and b"Next" not in inside
+        return True
 
 
 def _zip_ok(content: bytes, extension: str) -> bool:

@@ -10,10 +10,21 @@ from dealroom.core.actors import Actor, Guest, Member, System
 
 
 class UserManager(BaseUserManager["User"]):
+    """E-mails are kept in lower case (`normalized`), so `Admin@Demo.Local` logs in as
+    admin@demo.local through the unique index, and one address is one account whatever its
+    case."""
+
     use_in_migrations = True
 
+    @staticmethod
+    def normalized(email: str) -> str:
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> User:  # what login looks up
+        return self.get(email=self.normalized(username or ""))
+
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
-        email = self.normalize_email(email).lower()
+        email = self.normalized(email)
         user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -50,6 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self) -> None:
+        """Model forms (the admin's) store the e-mail as create_user does; the uniqueness
+        check that follows then compares lower case."""
+        super().clean()
+        self.email = UserManager.normalized(self.email)
 
     def get_full_name(self) -> str:
         return self.full_name

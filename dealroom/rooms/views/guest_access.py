@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dealroom.core.errors import DomainError
+from dealroom.core.net import client_ip
 
 from .. import services
 from .guards import guest_session_id, remember_guest_session
@@ -28,7 +29,7 @@ def _no_referrer(response, policy: str = "same-origin"):
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")[:45]
+    return client_ip(request)
 
 
 @never_cache

@@ -20,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, with_worker, **options):
         import uvicorn
+        from django.conf import settings
 
         worker = None
         if with_worker:
@@ -37,6 +38,12 @@ class Command(BaseCommand):
                 # zlib state per connection). Pages load compressed over HTTP; a live message is
                 # a couple of KB.
                 ws_per_message_deflate=False,
+                # Forwarding headers count only from the proxies in FORWARDED_ALLOW_IPS; with
+                # none, not at all. uvicorn's own default trusts 127.0.0.1, so any program on
+                # this machine could claim to be any client (dealroom/core/net.py).
+                proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
+                forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS or None,
+                server_header=False,  # no "Server: uvicorn" telling what to try
             )
         finally:
             if worker is not None:
