@@ -1,15 +1,21 @@
 """The one NinjaAPI. Auth turns a request into a user (bearer token or session); each
-endpoint turns the user plus the workspace in its path into an actor. Domain errors and
-validation errors become JSON {code, message, fields}."""
+endpoint turns the user plus the workspace in its path into an actor. Domain errors,
+validation errors and anything unexpected become JSON {code, message, fields}."""
 
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from dealroom.core.errors import DomainError
+from dealroom.core.errors import DomainError, Forbidden, Invalid, NotFound
 from dealroom.workspaces.services import api_token_authenticate
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -35,14 +41,31 @@ def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+def _field_message(err: dict) -> str:
+    """Pydantic's message for one field in the reader's language: the kinds of error the
+    API's schemas raise are said in our own words, others keep pydantic's (English) text."""
+    kind = err.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("less_than", "less_than_equal", "int_parsing_size"):
+        return _("This number is too large.")
+    if kind in ("greater_than", "greater_than_equal"):
+        return _("This number is too small.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    return err.get("msg", "")
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
+    """Input that does not fit the schema: 400 like every other invalid input (the services'
+    `Invalid`), so that a client has one status to handle, not 400 and 422."""
     fields = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        fields[".".join(loc) or "request"] = err.get("msg", "")
+        fields[".".join(loc) or "request"] = _field_message(err)
     body = {"code": "invalid", "message": _("The request is not valid."), "fields": fields}
-    return api.create_response(request, body, status=422)
+    return api.create_response(request, body, status=400)
 
 
 @api.exception_handler(AuthenticationError)
@@ -59,6 +82,34 @@ def auth_error(request, exc):
 def http_error(request, exc: HttpError):
     body = {"code": "error", "message": str(exc), "fields": {}}
     return api.create_response(request, body, status=exc.status_code)
+
+
+def _answer_as(ours: type[DomainError]):
+    def handler(request, exc):
+        return domain_error(request, ours())
+
+    return handler
+
+
+# Django's own exceptions (a file gone from storage raises Http404; a body too large is
+# "suspicious") answer as ours do; Django itself would have made them 404, 403 and 400 pages.
+api.add_exception_handler(Http404, _answer_as(NotFound))
+api.add_exception_handler(PermissionDenied, _answer_as(Forbidden))
+api.add_exception_handler(BadRequest, _answer_as(Invalid))
+api.add_exception_handler(SuspiciousOperation, _answer_as(Invalid))
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc: Exception):
+    """Anything else is our fault: logged with its traceback, answered in JSON (not Django's
+    HTML page) without internals. ninja's own handler re-raised it to Django."""
+    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    body = {
+        "code": "server_error",
+        "message": _("Something went wrong on our side. Please try again later."),
+        "fields": {},
+    }
+    return api.create_response(request, body, status=500)
 
 
 api.add_router("", "dealroom.workspaces.api.router")

@@ -1,5 +1,6 @@
 from ninja import Router
 
+from dealroom.core.bounds import Int64
 from dealroom.workspaces.api import actor_for
 
 from . import selectors, services
@@ -9,7 +10,7 @@ router = Router(tags=["activity"])
 
 
 @router.get("/w/{slug}/activity", response=list[EventOut])
-def event_list(request, slug: str, before: int | None = None, limit: int = 30):
+def event_list(request, slug: str, before: Int64 | None = None, limit: Int64 = 30):
     """Newest first; pass the smallest id you have as `before` for the next page."""
     return selectors.event_list(
         actor=actor_for(request, slug), before=before, limit=max(1, min(limit, 100))
@@ -17,7 +18,7 @@ def event_list(request, slug: str, before: int | None = None, limit: int = 30):
 
 
 @router.get("/w/{slug}/notifications", response=list[NotificationOut])
-def notification_list(request, slug: str, before: int | None = None):
+def notification_list(request, slug: str, before: Int64 | None = None):
     return selectors.notification_list(actor=actor_for(request, slug), before=before)
 
 

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Schema
 
+from dealroom.core.bounds import Int64
+
 from .describe import describe
 
 
@@ -29,7 +31,7 @@ class NotificationOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[Int64] | None = None
 
 
 class MarkReadOut(Schema):

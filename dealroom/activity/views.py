@@ -1,6 +1,7 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dealroom.core.bounds import query_int
 from dealroom.core.htmx import is_htmx
 from dealroom.workspaces.guards import member_view
 
@@ -8,10 +9,7 @@ from . import selectors, services
 
 
 def _before(request) -> int | None:
-    try:
-        return int(request.GET.get("before", "")) or None
-    except ValueError:
-        return None
+    return query_int(request.GET.get("before", "")) or None
 
 
 @member_view

@@ -14,6 +14,7 @@ from ninja import Router, Status
 from pydantic import BaseModel
 
 from dealroom.core.actors import Actor
+from dealroom.core.bounds import Int64
 from dealroom.workspaces.api import actor_for
 
 from . import schemas, search, selectors, services
@@ -48,7 +49,7 @@ LIST_PARAMS = [
         ("owner", {"type": "string"}, "`me`, `pool` (unowned leads) or a membership id."),
         ("archived", {"type": "string", "enum": ["1"]}, "`1` lists archived records instead."),
         ("sort", {"type": "string"}, "A sortable field name, `-` first for descending."),
-        ("page", {"type": "integer", "minimum": 1}, "Page number (from 1)."),
+        ("page", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE}, "Page number."),
         ("per_page", {"type": "integer", "enum": list(selectors.PAGE_SIZES)}, "Page size."),
     ]
 ]
@@ -158,7 +159,7 @@ def _record_routes(object_type: str) -> None:
     )
 
     @router.get(item, response=Out, **op("get", "Get {one}"))
-    def record_get(request, slug: str, record_id: int):
+    def record_get(request, slug: str, record_id: Int64):
         actor = actor_for(request, slug)
         record = selectors.record_get(actor=actor, object_type=object_type, record_id=record_id)
         return record_out(actor, object_type, record)
@@ -191,7 +192,7 @@ def record_write_routes(
     Out = out_schema
     op = _operation(object_type, plural, a_record)
 
-    def record_update(request, slug: str, record_id: int, payload: schemas.RecordPatchIn):
+    def record_update(request, slug: str, record_id: Int64, payload: schemas.RecordPatchIn):
         actor = actor_for(request, slug)
         record = services.record_update(
             actor=actor,
@@ -207,13 +208,13 @@ def record_write_routes(
     )
 
     @router.delete(item, response={204: None}, **op("delete", "Delete {one}"))
-    def record_delete(request, slug: str, record_id: int):
+    def record_delete(request, slug: str, record_id: Int64):
         actor = actor_for(request, slug)
         services.record_delete(actor=actor, object_type=object_type, record_id=record_id)
         return Status(204, None)
 
     def archiver(archived: bool):
-        def archive(request, slug: str, record_id: int):
+        def archive(request, slug: str, record_id: Int64):
             actor = actor_for(request, slug)
             record = services.record_archive(
                 actor=actor, object_type=object_type, record_id=record_id, archived=archived
@@ -228,7 +229,7 @@ def record_write_routes(
     )
 
     @router.put(f"{item}/owner", response=Out, **op("owner_change", "Give {one} to another owner"))
-    def owner_change(request, slug: str, record_id: int, payload: OwnerIn):
+    def owner_change(request, slug: str, record_id: Int64, payload: OwnerIn):
         actor = actor_for(request, slug)
         record = services.record_owner_change(
             actor=actor, object_type=object_type, record_id=record_id, owner_id=payload.owner_id
@@ -244,7 +245,7 @@ def record_write_routes(
         response=list[CollaboratorOut],
         **op("collaborator_list", "Members given access to {one}"),
     )
-    def collaborator_list(request, slug: str, record_id: int):
+    def collaborator_list(request, slug: str, record_id: Int64):
         return collaborators(actor_for(request, slug), record_id)
 
     @router.put(
@@ -253,7 +254,7 @@ def record_write_routes(
         **op("collaborator_set", "Give a member access to {one} (returns all collaborators)"),
     )
     def collaborator_set(
-        request, slug: str, record_id: int, member_id: int, payload: CollaboratorIn
+        request, slug: str, record_id: Int64, member_id: Int64, payload: CollaboratorIn
     ):
         actor = actor_for(request, slug)
         services.collaborator_set(
@@ -270,7 +271,7 @@ def record_write_routes(
         response={204: None},
         **op("collaborator_remove", "Take a member's access to {one} away"),
     )
-    def collaborator_remove(request, slug: str, record_id: int, member_id: int):
+    def collaborator_remove(request, slug: str, record_id: Int64, member_id: Int64):
         services.collaborator_remove(
             actor=actor_for(request, slug),
             object_type=object_type,
@@ -294,7 +295,7 @@ def _link_out(actor: Actor, link) -> dict[str, Any]:
 @router.get(
     "/w/{slug}/accounts/{record_id}/contacts", response=list[ContactLinkOut], tags=["accounts"]
 )
-def account_contact_list(request, slug: str, record_id: int):
+def account_contact_list(request, slug: str, record_id: Int64):
     """The account's contacts that you can see, each with their role at the account."""
     actor = actor_for(request, slug)
     account = selectors.record_get(actor=actor, object_type="account", record_id=record_id)
@@ -309,7 +310,7 @@ def account_contact_list(request, slug: str, record_id: int):
     tags=["accounts"],
 )
 def account_contact_link(
-    request, slug: str, record_id: int, contact_id: int, payload: ContactLinkIn
+    request, slug: str, record_id: Int64, contact_id: Int64, payload: ContactLinkIn
 ):
     """Put a contact on the account with a role, or change their role there."""
     actor = actor_for(request, slug)
@@ -322,7 +323,7 @@ def account_contact_link(
 @router.delete(
     "/w/{slug}/accounts/{record_id}/contacts/{contact_id}", response={204: None}, tags=["accounts"]
 )
-def account_contact_unlink(request, slug: str, record_id: int, contact_id: int):
+def account_contact_unlink(request, slug: str, record_id: Int64, contact_id: Int64):
     services.account_contact_unlink(
         actor=actor_for(request, slug), account_id=record_id, contact_id=contact_id
     )
@@ -340,21 +341,21 @@ LEAD_OP: dict[str, Any] = {
 
 
 @router.post(f"{LEAD}/claim", **LEAD_OP)
-def lead_claim(request, slug: str, record_id: int):
+def lead_claim(request, slug: str, record_id: Int64):
     """Take an unowned lead from the pool (within the workspace's limit)."""
     actor = actor_for(request, slug)
     return record_out(actor, "lead", services.lead_claim(actor=actor, lead_id=record_id))
 
 
 @router.post(f"{LEAD}/release", **LEAD_OP)
-def lead_release(request, slug: str, record_id: int):
+def lead_release(request, slug: str, record_id: Int64):
     """Give the lead back to the pool."""
     actor = actor_for(request, slug)
     return record_out(actor, "lead", services.lead_release(actor=actor, lead_id=record_id))
 
 
 @router.post(f"{LEAD}/status", **LEAD_OP)
-def lead_status(request, slug: str, record_id: int, payload: LeadStatusIn):
+def lead_status(request, slug: str, record_id: Int64, payload: LeadStatusIn):
     """Move an open lead between new, working and qualified."""
     actor = actor_for(request, slug)
     lead = services.lead_status_set(
@@ -364,7 +365,7 @@ def lead_status(request, slug: str, record_id: int, payload: LeadStatusIn):
 
 
 @router.post(f"{LEAD}/disqualify", **LEAD_OP)
-def lead_disqualify(request, slug: str, record_id: int, payload: DisqualifyIn):
+def lead_disqualify(request, slug: str, record_id: Int64, payload: DisqualifyIn):
     actor = actor_for(request, slug)
     lead = services.lead_disqualify(
         actor=actor, lead_id=record_id, reason_id=payload.reason_id, note=payload.note
@@ -373,7 +374,7 @@ def lead_disqualify(request, slug: str, record_id: int, payload: DisqualifyIn):
 
 
 @router.post(f"{LEAD}/convert", response=ConvertOut, tags=["leads"], exclude_unset=True)
-def lead_convert(request, slug: str, record_id: int, payload: ConvertIn):
+def lead_convert(request, slug: str, record_id: Int64, payload: ConvertIn):
     """Turn a qualified lead into an account and a contact, new (from the lead's fields, or
     the `account` and `contact` objects given) or existing (`account_id`, `contact_id`)."""
     actor = actor_for(request, slug)
@@ -422,7 +423,7 @@ def custom_field_create(request, slug: str, payload: CustomFieldIn):
 
 
 @router.put("/w/{slug}/custom-fields/{field_id}", response=CustomFieldOut)
-def custom_field_update(request, slug: str, field_id: int, payload: CustomFieldUpdate):
+def custom_field_update(request, slug: str, field_id: Int64, payload: CustomFieldUpdate):
     """Admins only. The type and key of a field never change."""
     return services.custom_field_update(
         actor=actor_for(request, slug), field_id=field_id, **payload.dict()
@@ -433,7 +434,7 @@ def custom_field_update(request, slug: str, field_id: int, payload: CustomFieldU
 
 
 @router.get("/w/{slug}/search", response=SearchOut, exclude_unset=True)
-def customer_search(request, slug: str, q: str = "", limit: int = 8):
+def customer_search(request, slug: str, q: str = "", limit: Int64 = 8):
     """Accounts, contacts and leads matching `q` (at most `limit` of each, up to 25)."""
     actor = actor_for(request, slug)
     q = q.strip()[:100]

@@ -12,10 +12,13 @@ from typing import Any
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from dealroom.core.bounds import INT64_MAX, INT64_MIN, Int64
+
 from .fields import standard_fields
 from .models import CollaboratorLevel, ContactRole, FieldKind, LeadStatus, ObjectType
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
+ID_OR_NULL = {"type": ["integer", "null"], "minimum": INT64_MIN, "maximum": INT64_MAX}
 REF = {
     "anyOf": [
         {
@@ -31,7 +34,8 @@ def _json_type(kind: str, choices, *, writing: bool) -> dict:
     if kind in ("tags", "phones", "emails"):
         return STRING_LIST
     if kind in ("account", "reason"):
-        return {"type": ["integer", "null"]} if writing else REF
+        # an id; the services look it up, so one beyond 64 bits is "choose one you can see"
+        return ID_OR_NULL if writing else REF
     if kind == "datetime":
         return {"type": "string", "format": "date-time"}
     if choices:
@@ -50,7 +54,7 @@ class RecordIn(BaseModel):
 
 
 class RecordCreateIn(RecordIn):
-    owner: int | None = Field(
+    owner: Int64 | None = Field(
         None,
         description="Membership id of the owner (managers and admins); for a lead, null "
         "puts it in the pool. Leave out to own it yourself.",
@@ -58,7 +62,7 @@ class RecordCreateIn(RecordIn):
 
 
 class RecordPatchIn(RecordIn):
-    version: int = Field(description="The version you started from (409 if it moved on).")
+    version: Int64 = Field(description="The version you started from (409 if it moved on).")
 
 
 class RecordOut(BaseModel):
@@ -121,7 +125,7 @@ class SearchOut(BaseModel):
 
 
 class OwnerIn(Schema):
-    owner_id: int
+    owner_id: Int64
 
 
 class CollaboratorIn(Schema):
@@ -146,17 +150,17 @@ class ContactLinkOut(BaseModel):
 
 class LeadStatusIn(Schema):
     status: LeadStatus
-    version: int
+    version: Int64
 
 
 class DisqualifyIn(Schema):
-    reason_id: int
+    reason_id: Int64
     note: str = ""
 
 
 class ConvertIn(Schema):
-    account_id: int | None = Field(None, description="Convert into this account.")
-    contact_id: int | None = Field(None, description="Convert into this contact.")
+    account_id: Int64 | None = Field(None, description="Convert into this account.")
+    contact_id: Int64 | None = Field(None, description="Convert into this contact.")
     account: dict[str, Any] | None = Field(
         None, description="Fields of the new account (default: taken from the lead)."
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from dealroom.activity.selectors import event_list_for_target
 from dealroom.core.actors import Actor, Member
-from dealroom.core.errors import NotFound
+from dealroom.core.bounds import MAX_OFFSET, query_int
+from dealroom.core.errors import Invalid, NotFound
 from dealroom.workspaces.models import Membership
 
 from . import search
@@ -34,6 +35,7 @@ from .models import (
 from .visibility import MODELS, settings_for
 
 PAGE_SIZES = (25, 50, 100)
+MAX_PAGE = MAX_OFFSET // PAGE_SIZES[-1]  # the rows before a page stay a 64-bit number
 DEFAULT_SORT = {"account": "name", "contact": "full_name", "lead": "-updated_at"}
 RELATED = {
     "account": ["owner__user", "parent"],
@@ -84,7 +86,7 @@ class ListQuery:
         fields = {f.name: f for f in fields_for(actor, object_type)}
         query = cls(object_type=object_type)
         query.q = (params.get("q") or "").strip()[:100]
-        query.owner = (params.get("owner") or "").strip()
+        query.owner = _owner((params.get("owner") or "").strip())
         query.archived = params.get("archived") == "1"
         for key, value in params.items():
             value = (value or "").strip() if isinstance(value, str) else value
@@ -101,16 +103,22 @@ class ListQuery:
             query.sort = sort
         else:
             query.sort = DEFAULT_SORT[object_type]
-        try:
-            query.page = max(1, int(params.get("page") or 1))
-        except ValueError:
-            query.page = 1
-        try:
-            per_page = int(params.get("per_page") or 25)
-        except ValueError:
-            per_page = 25
+        page = query_int(params.get("page") or "1", minimum=1, maximum=MAX_PAGE)
+        if page is None:
+            message = _("Enter a whole number from %(min)d to %(max)d.")
+            raise Invalid(fields={"page": message % {"min": 1, "max": MAX_PAGE}})
+        query.page = page
+        per_page = query_int(params.get("per_page") or "25")
         query.per_page = per_page if per_page in PAGE_SIZES else 25
         return query
+
+
+def _owner(owner: str) -> str:
+    """The owner filter: "", "me", "pool" or a membership id in ASCII digits (the database
+    takes no other digits, nor a number beyond 64 bits)."""
+    if owner in ("", "me", "pool") or query_int(owner, minimum=1) is not None:
+        return owner
+    raise Invalid(fields={"owner": _("Choose a member of this workspace.")})
 
 
 def _is_text_column(model, f: Field) -> bool:
@@ -163,8 +171,8 @@ def record_list(*, actor: Actor, query: ListQuery):
         qs = qs.filter(owner=actor.membership)
     elif query.owner == "pool":
         qs = qs.filter(owner__isnull=True)
-    elif query.owner.isdigit():
-        qs = qs.filter(owner_id=int(query.owner))
+    elif query.owner:
+        qs = qs.filter(owner_id=int(query.owner))  # digits only (ListQuery.parse)
     for name, value in query.filters.items():
         f = fields[name.removesuffix("__min").removesuffix("__max")]
         q = _filter_q(f, name, value, text_column=_is_text_column(model, f))

@@ -13,6 +13,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import BaseModel, Field, create_model
 
+from dealroom.core.bounds import Int64
 from dealroom.customers.models import ContactRole
 from dealroom.customers.schemas import RECORD_CREATE, RECORD_OUT, RecordOut, Ref
 
@@ -75,14 +76,14 @@ class TypeUpdate(Schema):
 
 
 class _StageSettings(Schema):
-    probability: int | None = Field(None, description="Default win probability, 0–100.")
+    probability: Int64 | None = Field(None, description="Default win probability, 0–100.")
     forecast_category: str | None = Field(None, json_schema_extra=CATEGORIES)
     required_fields: list[str] | None = Field(
         None, description="Field names a deal must fill in to enter the stage."
     )
     guidance: str | None = None
     suggested_tasks: list[str] | None = None
-    stuck_days: int | None = Field(
+    stuck_days: Int64 | None = Field(
         None, description="A deal is stuck after this many days (null: never)."
     )
 
@@ -100,7 +101,7 @@ class StagePatch(_StageSettings):
 
 
 class StageOrderIn(Schema):
-    stage_ids: list[int] = Field(description="Every active stage of the type, once, in order.")
+    stage_ids: list[Int64] = Field(description="Every active stage of the type, once, in order.")
 
 
 class MilestoneIn(Schema):
@@ -123,8 +124,8 @@ class LossReasonOut(Schema):
 class OpportunityCreateIn(RECORD_CREATE[OBJECT_TYPE]):  # type: ignore[misc,valid-type]
     """An opportunity's fields (as for a record) plus its type and starting stage."""
 
-    type: int = Field(description="The opportunity type.")
-    stage: int | None = Field(
+    type: Int64 = Field(description="The opportunity type.")
+    stage: Int64 | None = Field(
         None, description="The stage to start in (staged types; default the first)."
     )
 
@@ -161,9 +162,9 @@ class OpportunityPage(BaseModel):
 
 
 class TeamMemberIn(Schema):
-    member_id: int
+    member_id: Int64
     role: str = Field(json_schema_extra=TEAM_ROLES)
-    split: int = Field(0, description="Revenue split in whole percent; a team sums to 100.")
+    split: Int64 = Field(0, description="Revenue split in whole percent; a team sums to 100.")
 
 
 class TeamIn(Schema):
@@ -211,14 +212,14 @@ OpportunityDetail = create_model(
 
 
 class MoveIn(Schema):
-    stage_id: int
-    from_stage_id: int | None = Field(
+    stage_id: Int64
+    from_stage_id: Int64 | None = Field(
         None, description="The stage you saw the deal in: 409 if it has moved since."
     )
 
 
 class LoseIn(Schema):
-    reason_id: int
+    reason_id: Int64
     note: str = ""
 
 
@@ -227,7 +228,7 @@ class ReopenIn(Schema):
 
 
 class ProbabilityIn(Schema):
-    probability: int | None = Field(description="0–100, or null for the stage's default.")
+    probability: Int64 | None = Field(description="0–100, or null for the stage's default.")
     reason: str = Field("", description="Required with a probability.")
 
 

@@ -10,9 +10,11 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dealroom.core.actors import Actor, Member
-from dealroom.core.errors import NotFound
+from dealroom.core.bounds import query_int
+from dealroom.core.errors import Invalid, NotFound
 from dealroom.customers.visibility import field_rules, settings_for
 
 from .models import (
@@ -96,11 +98,17 @@ class BoardFilter:
 
     @classmethod
     def parse(cls, params) -> BoardFilter:
-        return cls(
+        """Ids in ASCII digits within 64 bits (the database takes no other), else 400."""
+        flt = cls(
             owner=(params.get("owner") or "").strip(),
             team=(params.get("team") or "").strip(),
             close=(params.get("close") or "").strip(),
         )
+        if flt.owner not in ("", "me") and query_int(flt.owner, minimum=1) is None:
+            raise Invalid(fields={"owner": _("Choose a member of this workspace.")})
+        if flt.team and query_int(flt.team, minimum=1) is None:
+            raise Invalid(fields={"team": _("Choose a team of this workspace.")})
+        return flt
 
 
 @dataclass
@@ -136,9 +144,9 @@ def board_queryset(*, actor: Actor, opp_type: OpportunityType, flt: BoardFilter)
     )
     if flt.owner == "me" and isinstance(actor, Member):
         qs = qs.filter(owner=actor.membership)
-    elif flt.owner.isdigit():
-        qs = qs.filter(owner_id=int(flt.owner))
-    if flt.team.isdigit():
+    elif flt.owner:
+        qs = qs.filter(owner_id=int(flt.owner))  # digits only (BoardFilter.parse)
+    if flt.team:
         from dealroom.workspaces.selectors import team_member_ids
 
         qs = qs.filter(owner_id__in=team_member_ids(actor=actor, team_id=int(flt.team)))

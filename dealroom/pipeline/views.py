@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from dealroom.core.errors import DomainError, Forbidden, NotFound
+from dealroom.core.bounds import MAX_OFFSET, query_int
+from dealroom.core.errors import DomainError, Forbidden, Invalid, NotFound
 from dealroom.core.forms import add_domain_errors, flash_domain_error
 from dealroom.core.htmx import is_htmx
 from dealroom.customers import access
@@ -151,10 +152,10 @@ def board_column(request, actor, type_id: int, stage_id: int):
     )
     if stage is None:
         raise NotFound()
-    try:
-        offset = max(0, int(request.GET.get("offset", "0")))
-    except ValueError:
-        offset = 0
+    offset = query_int(request.GET.get("offset") or "0", minimum=0, maximum=MAX_OFFSET)
+    if offset is None:
+        message = _("Enter a whole number from %(min)d to %(max)d.")
+        raise Invalid(fields={"offset": message % {"min": 0, "max": MAX_OFFSET}})
     flt = selectors.BoardFilter.parse(request.GET)
     cards = selectors.column_cards(
         actor=actor, opp_type=opp_type, stage=stage, flt=flt, offset=offset

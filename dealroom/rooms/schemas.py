@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from dealroom.activity.schemas import EventOut
+from dealroom.core.bounds import Int64
 
 # -- people ----------------------------------------------------------------------------------
 
@@ -46,11 +47,11 @@ class InvitationOut(Schema):
 
 
 class MemberAddIn(Schema):
-    member: int = Field(description="The id of a membership of this workspace")
+    member: Int64 = Field(description="The id of a membership of this workspace")
 
 
 class GuestInviteIn(Schema):
-    contact: int | None = Field(None, description="A contact you can see")
+    contact: Int64 | None = Field(None, description="A contact you can see")
     email: str = Field("", description="Where the link goes; a new contact when unknown")
     name: str = Field("", description="The name of a new contact")
 
@@ -226,7 +227,7 @@ class MilestonePatch(Schema):
 
 
 class MilestoneOrderIn(Schema):
-    ids: list[int] = Field(description="Every milestone you see, in the new order")
+    ids: list[Int64] = Field(description="Every milestone you see, in the new order")
 
 
 class TaskIn(Schema):
@@ -239,9 +240,9 @@ class TaskIn(Schema):
     starts_at: str | None = None
     ends_at: str | None = None
     place: str | None = None
-    milestone: int | None = None
+    milestone: Int64 | None = None
     internal: bool | None = None
-    assignees: list[int] | None = Field(None, description="Member ids of people in the room")
+    assignees: list[Int64] | None = Field(None, description="Member ids of people in the room")
 
 
 class TaskStatusIn(Schema):
@@ -250,8 +251,8 @@ class TaskStatusIn(Schema):
 
 
 class TaskOrderIn(Schema):
-    milestone: int | None = Field(None, description="The milestone the tasks go under")
-    ids: list[int] = Field(description="The tasks you see under it, in the new order")
+    milestone: Int64 | None = Field(None, description="The milestone the tasks go under")
+    ids: list[Int64] = Field(description="The tasks you see under it, in the new order")
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -302,12 +303,12 @@ class ResourcePatch(Schema):
 
 
 class ResourceOrderIn(Schema):
-    ids: list[int] = Field(description="The room's resources, in the new order")
+    ids: list[Int64] = Field(description="The room's resources, in the new order")
 
 
 class ResourceBeatIn(Schema):
     start: bool = Field(False, description="The view just opened (counts a view)")
-    seconds: int = Field(0, description="Seconds since the previous beat (at most 60 count)")
+    seconds: Int64 = Field(0, description="Seconds since the previous beat (at most 60 count)")
 
 
 class LinkOut(Schema):
@@ -361,7 +362,7 @@ class CommentPage(Schema):
 
 class CommentIn(Schema):
     body: str = ""
-    task: int | None = Field(None, description="Post under this task instead of the room")
+    task: Int64 | None = Field(None, description="Post under this task instead of the room")
     internal: bool = False
 
 

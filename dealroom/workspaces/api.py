@@ -1,7 +1,8 @@
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from dealroom.core.bounds import Int64, LimitOffset
 from dealroom.core.errors import Forbidden, Invalid
 
 from . import access, selectors, services
@@ -38,18 +39,18 @@ def me(request):
 
 
 @router.get("/w/{slug}/members", response=list[MemberOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def member_list(request, slug: str):
     return selectors.membership_list(actor=actor_for(request, slug))
 
 
 @router.get("/w/{slug}/members/{member_id}", response=MemberOut)
-def member_get(request, slug: str, member_id: int):
+def member_get(request, slug: str, member_id: Int64):
     return selectors.membership_get(actor=actor_for(request, slug), membership_id=member_id)
 
 
 @router.patch("/w/{slug}/members/{member_id}", response=MemberOut)
-def member_patch(request, slug: str, member_id: int, payload: MemberPatch):
+def member_patch(request, slug: str, member_id: Int64, payload: MemberPatch):
     actor = actor_for(request, slug)
     data = payload.dict(exclude_unset=True)
     if not data:
@@ -66,7 +67,7 @@ def member_patch(request, slug: str, member_id: int, payload: MemberPatch):
 
 
 @router.get("/w/{slug}/invitations", response=list[InvitationOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def invitation_list(request, slug: str):
     actor = actor_for(request, slug)
     if not access.can_view_invitations(actor):
@@ -87,12 +88,12 @@ def invitation_create(request, slug: str, payload: InvitationIn):
 
 
 @router.post("/w/{slug}/invitations/{invitation_id}/revoke", response=InvitationOut)
-def invitation_revoke(request, slug: str, invitation_id: int):
+def invitation_revoke(request, slug: str, invitation_id: Int64):
     return services.invitation_revoke(actor=actor_for(request, slug), invitation_id=invitation_id)
 
 
 @router.get("/w/{slug}/teams", response=list[TeamOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def team_list(request, slug: str):
     return selectors.team_list(actor=actor_for(request, slug))
 
@@ -104,23 +105,23 @@ def team_create(request, slug: str, payload: TeamIn):
 
 
 @router.get("/w/{slug}/teams/{team_id}", response=TeamOut)
-def team_get(request, slug: str, team_id: int):
+def team_get(request, slug: str, team_id: Int64):
     return selectors.team_get(actor=actor_for(request, slug), team_id=team_id)
 
 
 @router.put("/w/{slug}/teams/{team_id}", response=TeamOut)
-def team_update(request, slug: str, team_id: int, payload: TeamIn):
+def team_update(request, slug: str, team_id: Int64, payload: TeamIn):
     return services.team_update(actor=actor_for(request, slug), team_id=team_id, **payload.dict())
 
 
 @router.delete("/w/{slug}/teams/{team_id}", response={204: None})
-def team_delete(request, slug: str, team_id: int):
+def team_delete(request, slug: str, team_id: Int64):
     services.team_delete(actor=actor_for(request, slug), team_id=team_id)
     return Status(204, None)
 
 
 @router.get("/w/{slug}/territories", response=list[TerritoryOut])
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def territory_list(request, slug: str):
     return selectors.territory_list(actor=actor_for(request, slug))
 
@@ -132,18 +133,18 @@ def territory_create(request, slug: str, payload: TerritoryIn):
 
 
 @router.get("/w/{slug}/territories/{territory_id}", response=TerritoryOut)
-def territory_get(request, slug: str, territory_id: int):
+def territory_get(request, slug: str, territory_id: Int64):
     return selectors.territory_get(actor=actor_for(request, slug), territory_id=territory_id)
 
 
 @router.put("/w/{slug}/territories/{territory_id}", response=TerritoryOut)
-def territory_update(request, slug: str, territory_id: int, payload: TerritoryIn):
+def territory_update(request, slug: str, territory_id: Int64, payload: TerritoryIn):
     return services.territory_update(
         actor=actor_for(request, slug), territory_id=territory_id, **payload.dict()
     )
 
 
 @router.delete("/w/{slug}/territories/{territory_id}", response={204: None})
-def territory_delete(request, slug: str, territory_id: int):
+def territory_delete(request, slug: str, territory_id: Int64):
     services.territory_delete(actor=actor_for(request, slug), territory_id=territory_id)
     return Status(204, None)

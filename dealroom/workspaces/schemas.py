@@ -3,6 +3,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from dealroom.core.bounds import Int64
+
 
 class WorkspaceOut(Schema):
     id: int
@@ -31,14 +33,14 @@ class MemberOut(Schema):
 
 class MemberPatch(Schema):
     role: str | None = None
-    team_id: int | None = None
+    team_id: Int64 | None = None
     is_active: bool | None = None
 
 
 class InvitationIn(Schema):
     email: str
     role: str = "rep"
-    team_id: int | None = None
+    team_id: Int64 | None = None
 
 
 class InvitationOut(Schema):
@@ -54,8 +56,8 @@ class InvitationOut(Schema):
 
 class TeamIn(Schema):
     name: str
-    parent_id: int | None = None
-    manager_id: int | None = None
+    parent_id: Int64 | None = None
+    manager_id: Int64 | None = None
 
 
 class TeamOut(Schema):
@@ -69,7 +71,7 @@ class TerritoryIn(Schema):
     name: str
     kind: str
     values: list[str]
-    member_ids: list[int] = []
+    member_ids: list[Int64] = []
 
 
 class TerritoryOut(Schema):

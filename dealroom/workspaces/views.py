@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from dealroom.activity import selectors as activity
+from dealroom.core.bounds import query_int
 from dealroom.core.errors import DomainError, Throttled
 from dealroom.core.forms import add_domain_errors, flash_domain_error
+from dealroom.core.net import client_ip
 
 from . import access, selectors, services
 from .forms import (
@@ -36,11 +38,6 @@ from .forms import (
 from .guards import member_view
 from .models import Role, User
 from .services import InvitationState
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
 
 # -- signing in ------------------------------------------------------------------------------
 
@@ -425,7 +422,9 @@ def user_settings(request):
                 )
                 token_form = TokenForm()
         elif action == "revoke":
-            services.api_token_revoke(user=request.user, token_id=int(request.POST.get("token", 0)))
+            services.api_token_revoke(
+                user=request.user, token_id=query_int(request.POST.get("token", "")) or 0
+            )
             messages.success(request, _("Token revoked."))
             return redirect("user_settings")
         status = 400 if (profile_form.errors or token_form.errors) else 200

@@ -132,7 +132,7 @@ def test_crud(api, cx, object_type, auth):
 def test_patch_needs_a_version(api, cx):
     account = cx.account(cx.actor("rep"))
     response = api("rep").patch(f"accounts/{account.pk}", {"name": "New"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "version" in response.json()["fields"]
     account.refresh_from_db()
     assert account.name == "Acme 有限公司"
@@ -252,6 +252,63 @@ def test_version_conflict(api, cx):
     assert "industry" in stale.json()["fields"]
     account.refresh_from_db()
     assert (account.industry, account.version) == ("Oil", 2)
+
+
+HUGE = 10**25  # beyond a 64-bit integer
+
+
+def test_version_beyond_64_bits_is_named(api, cx):
+    account = cx.account(cx.actor("rep"))
+    response = api("rep").patch(f"accounts/{account.pk}", {"version": HUGE, "name": "New"})
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["version"] == "This number is too large."
+    zh = api("rep").client.patch(
+        f"/api/w/alpha/accounts/{account.pk}",
+        data=json.dumps({"version": HUGE}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert zh.json()["fields"]["version"] == "数字过大。"
+    account.refresh_from_db()
+    assert (account.name, account.version) == ("Acme 有限公司", 1)
+
+
+@pytest.mark.parametrize(
+    ("object_type", "field", "value"),
+    [
+        ("account", "tags", False),
+        ("account", "tags", 0),
+        ("account", "tags", [1]),
+        ("contact", "emails", 0),
+        ("contact", "phones", False),
+        ("contact", "phones", {"mobile": "13800138000"}),
+        ("account", "name", ["Acme"]),
+        ("account", "industry", True),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_named(api, cx, object_type, field, value):
+    rep = api("rep")
+    plural = PLURAL[object_type]
+    name = {"account": "name", "contact": "full_name"}[object_type]
+    created = rep.post(plural, {name: "Acme", field: value})
+    assert created.status_code == 400, created.content
+    assert created.json()["fields"].get(field), created.json()
+    make = cx.account if object_type == "account" else cx.contact
+    record = make(cx.actor("rep"))
+    updated = rep.patch(f"{plural}/{record.pk}", {"version": 1, field: value})
+    assert updated.status_code == 400, updated.content
+    assert updated.json()["fields"].get(field), updated.json()
+    record.refresh_from_db()
+    assert record.version == 1 and type(record).objects.count() == 1
+
+
+@pytest.mark.parametrize("owner", ["\u00b3", "٣", str(HUGE), "-1", "somebody"])
+def test_an_owner_filter_that_is_no_member_is_named(api, cx, owner):
+    """`owner` is me, pool or a membership id; anything else (a digit int() takes but the
+    database does not, a number beyond 64 bits) is refused, even to a read-only member."""
+    response = api("readonly").get("contacts", {"owner": owner})
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"].get("owner")
 
 
 # -- isolation and visibility ----------------------------------------------------------------
@@ -432,6 +489,19 @@ def test_claim_beyond_the_limit_is_refused(api, cx, world):
     assert claimed.json()["owner"]["id"] == world.member("alpha", "rep").pk
     taken = api("manager").post(f"leads/{pooled['id']}/claim")
     assert taken.status_code == 409
+
+
+def test_claiming_a_lead_you_cannot_see_answers_like_a_missing_one(api, cx):
+    """No existence oracle: a lead someone outside your view claimed is "not found", exactly
+    as an id that was never used."""
+    lead = cx.lead(cx.actor("admin"), owner_id="")
+    services.lead_claim(actor=cx.actor("rep"), lead_id=lead.pk)
+    other = api("rep", user=cx.other_rep.user)
+    hidden = other.post(f"leads/{lead.pk}/claim")
+    missing = other.post(f"leads/{lead.pk + 1000}/claim")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert hidden.json()["code"] == "not_found"
 
 
 def test_convert_creates_account_and_contact(api, cx):

@@ -114,16 +114,27 @@ def test_two_members_claiming_the_same_lead_second_gets_conflict(cx):
     lead = pool_lead(cx)
     rep = cx.actor("rep")
     services.lead_claim(actor=rep, lead_id=lead.pk)
-    # a rep who no longer sees the lead (claimed by someone outside their view)
-    with pytest.raises(Conflict) as err:
-        services.lead_claim(actor=fresh(cx.other), lead_id=lead.pk)
-    assert "already claimed" in str(err.value.message)
     # a manager who still sees it
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as err:
         services.lead_claim(actor=fresh(cx.actor("manager")), lead_id=lead.pk)
+    assert "already claimed" in str(err.value.message)
     lead.refresh_from_db()
     assert (lead.owner_id, lead.version) == (rep.membership.pk, 2)
     assert verbs(lead).count("lead.claimed") == 1
+
+
+def test_claiming_a_lead_you_cannot_see_is_the_same_as_one_that_does_not_exist(cx):
+    """No existence oracle: a lead claimed by someone outside your view answers as a missing
+    id does, not "someone else has already claimed it"."""
+    lead = pool_lead(cx)
+    services.lead_claim(actor=cx.actor("rep"), lead_id=lead.pk)
+    answers = []
+    for lead_id in (lead.pk, lead.pk + 1000):
+        with pytest.raises(NotFound) as err:
+            services.lead_claim(actor=fresh(cx.other), lead_id=lead_id)
+        answers.append((err.value.status, err.value.as_dict()))
+    assert answers[0] == answers[1]
+    assert Lead.objects.get(pk=lead.pk).owner_id == cx.actor("rep").membership.pk
 
 
 def test_claiming_what_does_not_exist_is_not_found(cx):

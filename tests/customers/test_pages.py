@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -64,6 +65,14 @@ def test_invalid_phone_names_the_field(cx, rep_client):
     assert r.status_code == 400
     assert "12ab" in r.content.decode()
     assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("params", [{"owner": "\u00b3"}, {"page": "9" * 30}])
+def test_a_list_refuses_numbers_the_database_cannot_hold(cx, login, params):
+    client = login(cx.world.user("alpha", "readonly"))
+    for name in ("contact_list", "contact_export"):
+        response = client.get(url(name), params)
+        assert response.status_code == 400, response.content[:300]
 
 
 def test_search_dropdown_and_page(cx, rep_client):
@@ -191,3 +200,24 @@ def test_page_denials(cx, login):
     assert not FieldPermission.objects.exists()
     admin = login(cx.world.user("alpha", "admin"))
     assert admin.get(url("customer_settings")).status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_claiming_a_lead_you_cannot_see_answers_like_a_missing_one(cx, login, htmx):
+    """No existence oracle on the page either: the same 404 page (or htmx fragment) for a lead
+    someone outside your view claimed as for an id that was never used."""
+    lead = cx.lead(cx.actor("admin"), owner_id="")
+    services.lead_claim(actor=cx.actor("rep"), lead_id=lead.pk)
+    client = login(cx.other_rep.user)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    hidden = client.post(url("lead_claim", lead.pk), **headers)
+    missing = client.post(url("lead_claim", lead.pk + 1000), **headers)
+    assert hidden.status_code == missing.status_code == 404
+
+    def body(response) -> str:
+        text = response.content.decode()
+        text = re.sub(r"\b[A-Za-z0-9]{64}\b", "", text)  # CSRF tokens: masked afresh each time
+        return re.sub(r"/leads/\d+/", "/leads/<id>/", text)  # the page's own address
+
+    assert body(hidden) == body(missing)
+    assert Lead.objects.get(pk=lead.pk).owner_id == cx.actor("rep").membership.pk

@@ -74,6 +74,25 @@ def test_board_filters_by_owner(pp, rep_client, manager_client):
     assert "Manager deal" in html and "Rep deal" in html
 
 
+@pytest.mark.parametrize(
+    "params", [{"owner": "\u00b3"}, {"team": "\u00b3"}, {"owner": "9" * 30}, {"team": "9" * 30}]
+)
+def test_board_filters_the_database_cannot_hold_are_refused(pp, login, params):
+    """A digit int() takes but the database does not, or a number beyond 64 bits: 400 naming
+    the filter, on the board and on a column's "show more", even for a read-only member."""
+    pp.deal(name="Rep deal")
+    client = login(pp.world.user("alpha", "readonly"))
+    board = client.get(url("pipeline_board", pp.staged.pk), params)
+    more = client.get(url("pipeline_board_column", pp.staged.pk, pp.qualify.pk), params)
+    assert board.status_code == more.status_code == 400
+
+
+def test_board_column_offset_beyond_64_bits_is_refused(pp, login):
+    client = login(pp.world.user("alpha", "readonly"))
+    more = url("pipeline_board_column", pp.staged.pk, pp.qualify.pk)
+    assert client.get(more, {"offset": "9" * 30}).status_code == 400
+
+
 def test_board_hides_deals_and_amounts_one_may_not_see(pp, rep_client):
     pp.deal(pp.manager, name="Manager own deal", amount="777")
     html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))

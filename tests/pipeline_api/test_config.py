@@ -147,7 +147,7 @@ def test_bad_settings_are_named_and_change_nothing(api, pp):
         f"opportunity-types/{pp.staged.pk}/stage-order", {"stage_ids": [pp.qualify.pk]}
     )
     assert wrong_order.status_code == 400 and "stage_ids" in wrong_order.json()["fields"]
-    assert admin.post("opportunity-types", {"name": "X", "variant": "odd"}).status_code == 422
+    assert admin.post("opportunity-types", {"name": "X", "variant": "odd"}).status_code == 400
     assert admin.post("loss-reasons", {"name": "Price"}).json()["fields"] == {
         "name": "This reason exists already."
     }

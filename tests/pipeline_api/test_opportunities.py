@@ -118,7 +118,7 @@ def test_bad_create_names_the_field_and_creates_nothing(api, pp, world):
     bad_date = rep.post("opportunities", {**base, "close_date": "next spring"})
     assert bad_date.status_code == 400 and "close_date" in bad_date.json()["fields"]
     no_type = rep.post("opportunities", {"account": account.pk, "name": "Deal"})
-    assert no_type.status_code == 422 and "type" in no_type.json()["fields"]
+    assert no_type.status_code == 400 and "type" in no_type.json()["fields"]
     no_name = rep.post("opportunities", {"type": pp.staged.pk, "account": account.pk})
     assert no_name.status_code == 400 and "name" in no_name.json()["fields"]
     theirs = pp.account(pp.other, name="Not yours")
@@ -368,7 +368,7 @@ def test_bad_moves_name_the_stage(api, pp):
     other = rep.post(move, {"stage_id": foreign.pk})
     assert other.status_code == 400 and "Expansion" in other.json()["fields"]["stage"]
     not_a_number = rep.post(move, {"stage_id": "next"})
-    assert not_a_number.status_code == 422 and "stage_id" in not_a_number.json()["fields"]
+    assert not_a_number.status_code == 400 and "stage_id" in not_a_number.json()["fields"]
     renewal = pp.deal(opp_type=pp.simple)
     flat = rep.post(f"opportunities/{renewal.pk}/move", {"stage_id": pp.propose.pk})
     assert flat.status_code == 400 and "stage" in flat.json()["fields"]
@@ -389,7 +389,7 @@ def test_lose_needs_a_reason_and_only_managers_reopen(api, pp):
     opp = pp.deal(**pp.ready())
     rep, manager = api("rep"), api("manager")
     item = f"opportunities/{opp.pk}"
-    assert rep.post(f"{item}/lose", {}).status_code == 422
+    assert rep.post(f"{item}/lose", {}).status_code == 400
     retired = rep.post(f"{item}/lose", {"reason_id": pp.retired.pk})
     assert retired.status_code == 400 and "reason" in retired.json()["fields"]
     assert pp.reload(opp).status == Status.OPEN
@@ -505,7 +505,7 @@ def test_contacts_on_the_deal(api, pp):
     listed = rep.get(f"opportunities/{opp.pk}/contacts").json()
     assert [(c["contact"]["id"], c["role"]) for c in listed] == [(contact.pk, "influencer")]
     assert rep.get(f"opportunities/{opp.pk}").json()["contacts"] == listed
-    assert rep.put(path, {"role": "boss"}).status_code == 422
+    assert rep.put(path, {"role": "boss"}).status_code == 400
     theirs = pp.cx.contact(pp.other, full_name="Hidden")
     unseen = rep.put(f"opportunities/{opp.pk}/contacts/{theirs.pk}", {"role": "other"})
     assert unseen.status_code == 400 and "contact" in unseen.json()["fields"]

@@ -523,3 +523,25 @@ def test_a_guests_links_are_one_line_in_the_people_panel_and_are_revoked_togethe
     not_here = rm.base("w") + f"people/{elsewhere.member_id}/links/revoke/"
     assert seller.post(not_here, headers={"HX-Request": "true"}).status_code == 404
     assert RoomInvitation.objects.get(pk=elsewhere.pk).revoked_at is None
+
+
+def test_numbers_no_database_holds_are_refused_not_server_errors(rm):
+    """Ids and cursors beyond 64 bits in forms and query strings (issue 20, point 6)."""
+    huge = str(2**70)
+    seller = Client()
+    seller.force_login(rm.rep.user)
+    created = seller.post(
+        rm.base("w") + "tasks/",
+        {"title": "Call", "assignees_sent": "1", "assignees": [huge]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert created.status_code == 400 and "Assign people who are in this room" in created.text
+    moved = seller.post(
+        rm.base("w") + "tasks/", {"title": "Call", "milestone": huge}, HTTP_HX_REQUEST="true"
+    )
+    assert moved.status_code == 400
+    assert seller.get(rm.base("w") + f"tasks/{huge}/").status_code == 404
+    assert seller.get(rm.base("w") + f"activity/?before={huge}").status_code == 200
+    assert seller.get(rm.base("w") + "activity/?before=%C2%B3").status_code == 200
+    assert seller.get(rm.base("w") + f"thread/?before={huge}").status_code == 404
+    assert seller.get("/w/alpha/activity/?before=" + huge).status_code == 200

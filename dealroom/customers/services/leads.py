@@ -43,12 +43,8 @@ def lead_claim(*, actor: Member, lead_id) -> Lead:
     _require(isinstance(actor, Member) and actor.can_write)
     lead = Lead.objects.visible_to(actor).filter(pk=lead_id).first()
     if lead is None:
-        # Claimed by someone whose leads the actor does not see: the pool page they claimed
-        # from was out of date. Say so rather than "not found" (nothing else is revealed).
-        if Lead.objects.filter(
-            workspace_id=actor.workspace_id, pk=lead_id, owner__isnull=False
-        ).exists():
-            raise Conflict(_("Someone else has already claimed this lead."))
+        # Also when someone outside the actor's view claimed it since their pool page was
+        # drawn: "already claimed" there would tell anyone trying ids which leads exist.
         raise NotFound()
     if lead.owner_id is not None or not lead.is_open:
         raise Conflict(_("Someone else has already claimed this lead."))

@@ -24,10 +24,27 @@ def model_for(object_type: str):
         raise NotFound() from None
 
 
+# Kinds that hold a list: the API sends a JSON list of texts, a form one text (commas, lines).
+LIST_KINDS = ("tags", "phones", "emails", "multi_choice")
+
+
+def _check_json_type(kind: str, raw) -> None:
+    """A JSON body may hold any type where a form holds text: a list field takes a list of
+    texts or a text, any other field one value (not a list, object or true/false)."""
+    if raw is None or isinstance(raw, str):
+        return
+    if kind in LIST_KINDS:
+        if not (isinstance(raw, list) and all(isinstance(item, str) for item in raw)):
+            raise ValueError(_("Send a list of texts."))
+    elif isinstance(raw, bool | list | dict):
+        raise ValueError(_("Send a single value, not a list, object or true/false."))
+
+
 def _convert(actor: Actor, object_type: str, field: Field, raw, record):
     """One submitted value → the stored value, or ValueError with the reason."""
     region = visibility.settings_for(actor.workspace_id).phone_region
     kind = field.kind
+    _check_json_type(kind, raw)
     if field.is_custom:
         return clean.custom_value(raw, field, actor)
     if kind in ("text", "longtext"):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dealroom.core.errors import DomainError
 from dealroom.core.forms import flash_domain_error
 from dealroom.core.htmx import is_htmx
+from dealroom.core.spreadsheet import csv_response
 from dealroom.workspaces.guards import member_view
 
 from .. import access, selectors, services, visibility
@@ -102,31 +103,22 @@ def record_export(request, actor, object_type: str):
     fields = fields_for(actor, object_type)
     names = selectors.member_names(actor=actor)
 
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
     def lines():
-        yield "\ufeff"  # Excel opens UTF-8 (Chinese) correctly only with a BOM
-        yield writer.writerow(["id", *[str(f.label) for f in fields]])
+        yield ["id", *[str(f.label) for f in fields]]
         for record in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [record.pk, *[_export_cell(actor, f, record, names) for f in fields]]
-            )
+            yield [record.pk, *[_export_cell(actor, f, record, names) for f in fields]]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{PLURAL[object_type]}.csv"'
-    return response
+    return csv_response(f"{PLURAL[object_type]}.csv", lines())
 
 
-def _export_cell(actor, f, record, names) -> str:
+def _export_cell(actor, f, record, names):
     value = value_of(record, f, actor=actor)
     if f.kind == "user":
         value = names.get(value, "")
     if f.kind == "datetime" and value:
         return value.isoformat()
+    if isinstance(value, int | float | Decimal) and not f.choices:
+        return value  # a number cell, not "1,234.00" text: a negative stays a number
     return f.display(value)
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dealroom.core.bounds import query_int
 from dealroom.core.errors import DomainError, Forbidden
 from dealroom.core.forms import add_domain_errors, flash_domain_error
 from dealroom.workspaces.guards import member_view
@@ -286,10 +287,7 @@ def note_add(request, actor, object_type: str, record_id: int):
 @member_view
 def timeline_more(request, actor, object_type: str, record_id: int):
     record = selectors.record_get(actor=actor, object_type=object_type, record_id=record_id)
-    try:
-        before = int(request.GET.get("before", "0")) or None
-    except ValueError:
-        before = None
+    before = query_int(request.GET.get("before", "")) or None
     events = selectors.timeline(actor=actor, record=record, before=before)
     return render(
         request,

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from ninja import Router, Status
 
+from dealroom.core.bounds import Int64
 from dealroom.workspaces.api import actor_for
 
 from .. import selectors, services
@@ -88,7 +89,7 @@ def type_list(request, slug: str, include_archived: bool = False):
 
 
 @router.get(f"{TYPES}/{{type_id}}", response=TypeOut)
-def type_get(request, slug: str, type_id: int, include_archived: bool = False):
+def type_get(request, slug: str, type_id: Int64, include_archived: bool = False):
     actor = actor_for(request, slug)
     opp_type = selectors.type_get(actor=actor, type_id=type_id)
     prefetch_related_objects([opp_type], "stages__milestones")
@@ -110,7 +111,7 @@ def type_create(request, slug: str, payload: TypeIn):
 
 
 @router.put(f"{TYPES}/{{type_id}}", response=TypeOut)
-def type_update(request, slug: str, type_id: int, payload: TypeUpdate):
+def type_update(request, slug: str, type_id: Int64, payload: TypeUpdate):
     """Admins only. Rename, switch the checklist rule, or retire the type (`is_active`)."""
     opp_type = services.type_update(
         actor=actor_for(request, slug),
@@ -124,7 +125,7 @@ def type_update(request, slug: str, type_id: int, payload: TypeUpdate):
 
 
 @router.post(f"{TYPES}/{{type_id}}/stages", response={201: StageOut})
-def stage_create(request, slug: str, type_id: int, payload: StageIn):
+def stage_create(request, slug: str, type_id: Int64, payload: StageIn):
     """Admins only. A new last stage of a staged type."""
     stage = services.stage_create(
         actor=actor_for(request, slug), type_id=type_id, **payload.model_dump(exclude_unset=True)
@@ -133,7 +134,7 @@ def stage_create(request, slug: str, type_id: int, payload: StageIn):
 
 
 @router.put(f"{TYPES}/{{type_id}}/stage-order", response=list[StageOut])
-def stage_reorder(request, slug: str, type_id: int, payload: StageOrderIn):
+def stage_reorder(request, slug: str, type_id: Int64, payload: StageOrderIn):
     """Admins only. Returns the stages in their new order."""
     stages = services.stage_reorder(
         actor=actor_for(request, slug), type_id=type_id, stage_ids=payload.stage_ids
@@ -146,7 +147,7 @@ STAGE = "/w/{slug}/stages/{stage_id}"
 
 
 @router.patch(STAGE, response=StageOut)
-def stage_update(request, slug: str, stage_id: int, payload: StagePatch):
+def stage_update(request, slug: str, stage_id: Int64, payload: StagePatch):
     """Admins only. Changes the settings sent; deals in the stage stay, a new gate applies to
     later moves."""
     stage = services.stage_update(
@@ -158,7 +159,7 @@ def stage_update(request, slug: str, stage_id: int, payload: StagePatch):
 
 
 def _stage_archiver(archived: bool):
-    def archive(request, slug: str, stage_id: int):
+    def archive(request, slug: str, stage_id: Int64):
         stage = services.stage_archive(
             actor=actor_for(request, slug), stage_id=stage_id, archived=archived
         )
@@ -182,7 +183,7 @@ router.post(
 
 
 @router.post(f"{STAGE}/milestones", response={201: MilestoneOut})
-def milestone_create(request, slug: str, stage_id: int, payload: MilestoneIn):
+def milestone_create(request, slug: str, stage_id: Int64, payload: MilestoneIn):
     """Admins only. A new last item of the stage's exit checklist."""
     milestone = services.milestone_create(
         actor=actor_for(request, slug), stage_id=stage_id, title=payload.title
@@ -194,7 +195,7 @@ MILESTONE = "/w/{slug}/milestones/{milestone_id}"
 
 
 @router.put(MILESTONE, response=MilestoneOut)
-def milestone_update(request, slug: str, milestone_id: int, payload: MilestoneIn):
+def milestone_update(request, slug: str, milestone_id: Int64, payload: MilestoneIn):
     """Admins only."""
     milestone = services.milestone_update(
         actor=actor_for(request, slug), milestone_id=milestone_id, title=payload.title
@@ -203,7 +204,7 @@ def milestone_update(request, slug: str, milestone_id: int, payload: MilestoneIn
 
 
 @router.post(f"{MILESTONE}/archive", response={204: None})
-def milestone_archive(request, slug: str, milestone_id: int):
+def milestone_archive(request, slug: str, milestone_id: Int64):
     """Admins only. Takes the item off the checklist; deals that ticked it keep the record."""
     services.milestone_archive(actor=actor_for(request, slug), milestone_id=milestone_id)
     return Status(204, None)
@@ -228,7 +229,7 @@ def loss_reason_create(request, slug: str, payload: LossReasonIn):
 
 
 def _reason_activator(active: bool):
-    def activate(request, slug: str, reason_id: int):
+    def activate(request, slug: str, reason_id: Int64):
         return services.loss_reason_set_active(
             actor=actor_for(request, slug), reason_id=reason_id, active=active
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from dealroom.core.actors import Actor
+from dealroom.core.bounds import Int64
 from dealroom.customers import selectors as customer_selectors
 from dealroom.customers.api import (
     LIST_DOC,
@@ -180,7 +181,7 @@ def opportunity_create(request, slug: str, payload: OpportunityCreateIn):
 
 
 @router.get(ITEM, response=OpportunityDetail, **deal_op("get", "Get an opportunity"))
-def opportunity_get(request, slug: str, record_id: int):
+def opportunity_get(request, slug: str, record_id: Int64):
     actor = actor_for(request, slug)
     opp = selectors.opportunity_get(actor=actor, opportunity_id=record_id)
     return opportunity_detail(actor, opp)
@@ -200,7 +201,7 @@ record_write_routes(
 
 
 @router.post(f"{ITEM}/move", response=OpportunityDetail, **deal_op("move", "Move to a stage"))
-def opportunity_move(request, slug: str, record_id: int, payload: MoveIn):
+def opportunity_move(request, slug: str, record_id: Int64, payload: MoveIn):
     """Move an open staged deal to another stage of its type. The stage's gate may refuse:
     400 with the missing fields in `details.missing` (or the open checklist items), nothing
     changed. With `from_stage_id`, a deal moved by someone else meanwhile gives 409 with its
@@ -217,14 +218,14 @@ def opportunity_move(request, slug: str, record_id: int, payload: MoveIn):
 
 
 @router.post(f"{ITEM}/win", response=OpportunityDetail, **deal_op("win", "Mark as won"))
-def opportunity_win(request, slug: str, record_id: int):
+def opportunity_win(request, slug: str, record_id: Int64):
     actor = actor_for(request, slug)
     opp = services.opportunity_win(actor=actor, opportunity_id=record_id)
     return opportunity_detail(actor, opp)
 
 
 @router.post(f"{ITEM}/lose", response=OpportunityDetail, **deal_op("lose", "Mark as lost"))
-def opportunity_lose(request, slug: str, record_id: int, payload: LoseIn):
+def opportunity_lose(request, slug: str, record_id: Int64, payload: LoseIn):
     """`reason_id` is an active loss reason (errors under `fields.reason`)."""
     actor = actor_for(request, slug)
     opp = services.opportunity_lose(
@@ -236,7 +237,7 @@ def opportunity_lose(request, slug: str, record_id: int, payload: LoseIn):
 @router.post(
     f"{ITEM}/reopen", response=OpportunityDetail, **deal_op("reopen", "Reopen a closed deal")
 )
-def opportunity_reopen(request, slug: str, record_id: int, payload: ReopenIn):
+def opportunity_reopen(request, slug: str, record_id: Int64, payload: ReopenIn):
     """Managers and admins only; the deal goes back to the stage it closed in."""
     actor = actor_for(request, slug)
     opp = services.opportunity_reopen(actor=actor, opportunity_id=record_id, note=payload.note)
@@ -248,7 +249,7 @@ def opportunity_reopen(request, slug: str, record_id: int, payload: ReopenIn):
     response=OpportunityDetail,
     **deal_op("probability_set", "Override the win probability"),
 )
-def opportunity_probability(request, slug: str, record_id: int, payload: ProbabilityIn):
+def opportunity_probability(request, slug: str, record_id: Int64, payload: ProbabilityIn):
     """A probability differing from the stage's needs a `reason`; null goes back to the
     stage's default. Moving to another stage drops the override."""
     actor = actor_for(request, slug)
@@ -266,7 +267,7 @@ def opportunity_probability(request, slug: str, record_id: int, payload: Probabi
     response=list[StageChangeOut],
     **deal_op("history", "Stage history (moves and status changes)"),
 )
-def opportunity_history(request, slug: str, record_id: int):
+def opportunity_history(request, slug: str, record_id: Int64):
     """Oldest first: from and to stage and status, when, by whom, and how long the deal then
     stayed (until the next change, or until now). Stages and statuses are left out for roles
     the stage or status field is hidden from."""
@@ -298,7 +299,7 @@ def opportunity_history(request, slug: str, record_id: int):
 @router.put(
     f"{ITEM}/team", response=list[TeamMemberOut], **deal_op("team_set", "Replace the deal team")
 )
-def deal_team_set(request, slug: str, record_id: int, payload: TeamIn):
+def deal_team_set(request, slug: str, record_id: Int64, payload: TeamIn):
     """The owner and their managers only. Splits are whole percents adding up to 100 (errors
     per member under `fields["members.<n>.<key>"]`, the sum under `fields.split`); an empty
     list credits the owner alone. Returns the new team."""
@@ -317,7 +318,7 @@ def deal_team_set(request, slug: str, record_id: int, payload: TeamIn):
     response=list[DealContactOut],
     **deal_op("contact_list", "Contacts on the deal"),
 )
-def opportunity_contact_list(request, slug: str, record_id: int):
+def opportunity_contact_list(request, slug: str, record_id: Int64):
     """The deal's contacts that you can see, each with their role in the deal."""
     actor = actor_for(request, slug)
     opp = selectors.opportunity_get(actor=actor, opportunity_id=record_id)
@@ -330,7 +331,7 @@ def opportunity_contact_list(request, slug: str, record_id: int):
     **deal_op("contact_set", "Put a contact on the deal, or change their role"),
 )
 def opportunity_contact_set(
-    request, slug: str, record_id: int, contact_id: int, payload: DealContactIn
+    request, slug: str, record_id: Int64, contact_id: Int64, payload: DealContactIn
 ):
     actor = actor_for(request, slug)
     link = services.opportunity_contact_set(
@@ -345,7 +346,7 @@ def opportunity_contact_set(
     response={204: None},
     **deal_op("contact_remove", "Take a contact off the deal"),
 )
-def opportunity_contact_remove(request, slug: str, record_id: int, contact_id: int):
+def opportunity_contact_remove(request, slug: str, record_id: Int64, contact_id: Int64):
     services.opportunity_contact_remove(
         actor=actor_for(request, slug), opportunity_id=record_id, contact_id=contact_id
     )
@@ -358,7 +359,7 @@ def opportunity_contact_remove(request, slug: str, record_id: int, contact_id: i
     **deal_op("milestone_set", "Tick or untick a checklist item"),
 )
 def opportunity_milestone_set(
-    request, slug: str, record_id: int, milestone_id: int, payload: MilestoneDoneIn
+    request, slug: str, record_id: Int64, milestone_id: Int64, payload: MilestoneDoneIn
 ):
     """An item of any stage of the deal's type; returns the current stage's checklist."""
     actor = actor_for(request, slug)

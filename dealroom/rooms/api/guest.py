@@ -18,6 +18,7 @@ from ninja import File, Form, Router, Status, UploadedFile
 from ninja.utils import check_csrf
 
 from dealroom.core.actors import Guest
+from dealroom.core.bounds import Int64, Offset
 from dealroom.core.errors import Forbidden, NotFound
 
 from ..schemas import (
@@ -86,18 +87,18 @@ def guest(request, slug: str, room_id: int) -> Iterator[Guest]:
 
 
 @router.get(BASE, response=RoomPage, **op("list", "My rooms (guest)"))
-def room_list(request, slug: str, offset: int = 0, limit: int = 25):
+def room_list(request, slug: str, offset: Offset = 0, limit: Int64 = 25):
     return common.room_page(guest_for(request, slug), offset=offset, limit=limit)
 
 
 @router.get(ROOM, response=RoomOut, **op("get", "Get a room (guest)"))
-def room_get(request, slug: str, room_id: int):
+def room_get(request, slug: str, room_id: Int64):
     with guest(request, slug, room_id) as actor:
         return common.room_read(actor, room_id)
 
 
 @router.post(ROOM + "/read", response={204: None}, **op("read", "Mark a room read (guest)"))
-def room_read(request, slug: str, room_id: int):
+def room_read(request, slug: str, room_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.room_visit(actor, room_id)
     return Status(204, None)
@@ -106,13 +107,13 @@ def room_read(request, slug: str, room_id: int):
 @router.put(
     ROOM + "/notifications", response=NotifyLevelOut, **op("notify", "Set my e-mails (guest)")
 )
-def notify_level(request, slug: str, room_id: int, payload: NotifyLevelIn):
+def notify_level(request, slug: str, room_id: Int64, payload: NotifyLevelIn):
     with guest(request, slug, room_id) as actor:
         return common.notify_level_set(actor, room_id, payload.notify_level)
 
 
 @router.get(ROOM + "/members", response=list[PersonOut], **op("members", "People (guest)"))
-def member_list(request, slug: str, room_id: int):
+def member_list(request, slug: str, room_id: Int64):
     """Names and kind (seller side or guest) only."""
     with guest(request, slug, room_id) as actor:
         return common.member_list(actor, room_id)
@@ -122,7 +123,7 @@ def member_list(request, slug: str, room_id: int):
 
 
 @router.get(ROOM + "/plan", response=PlanOut, **op("plan", "The plan (guest)"))
-def plan_get(request, slug: str, room_id: int):
+def plan_get(request, slug: str, room_id: Int64):
     with guest(request, slug, room_id) as actor:
         return common.plan_read(actor, room_id)
 
@@ -130,7 +131,7 @@ def plan_get(request, slug: str, room_id: int):
 @router.post(
     ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add (guest)")
 )
-def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
+def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
     with guest(request, slug, room_id) as actor:
         made = common.milestone_create(actor, room_id, payload.title, payload.internal)
     return Status(201, made)
@@ -141,7 +142,9 @@ def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
     response=MilestoneOut,
     **op("milestone_update", "Change a milestone (guest)"),
 )
-def milestone_update(request, slug: str, room_id: int, milestone_id: int, payload: MilestonePatch):
+def milestone_update(
+    request, slug: str, room_id: Int64, milestone_id: Int64, payload: MilestonePatch
+):
     with guest(request, slug, room_id) as actor:
         data = payload.dict(exclude_unset=True)
         return common.milestone_update(actor, room_id, milestone_id, data)
@@ -152,7 +155,7 @@ def milestone_update(request, slug: str, room_id: int, milestone_id: int, payloa
     response={204: None},
     **op("milestone_delete", "Delete a milestone (guest)"),
 )
-def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
+def milestone_delete(request, slug: str, room_id: Int64, milestone_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.milestone_delete(actor, room_id, milestone_id)
     return Status(204, None)
@@ -163,21 +166,21 @@ def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
     response={204: None},
     **op("milestone_reorder", "Reorder milestones (guest)"),
 )
-def milestone_reorder(request, slug: str, room_id: int, payload: MilestoneOrderIn):
+def milestone_reorder(request, slug: str, room_id: Int64, payload: MilestoneOrderIn):
     with guest(request, slug, room_id) as actor:
         common.milestone_reorder(actor, room_id, payload.ids)
     return Status(204, None)
 
 
 @router.post(ROOM + "/tasks", response={201: TaskOut}, **op("task_create", "Add a task (guest)"))
-def task_create(request, slug: str, room_id: int, payload: TaskIn):
+def task_create(request, slug: str, room_id: Int64, payload: TaskIn):
     with guest(request, slug, room_id) as actor:
         task = common.task_create(actor, room_id, payload.dict(exclude_unset=True))
     return Status(201, task)
 
 
 @router.get(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_get", "A task (guest)"))
-def task_get(request, slug: str, room_id: int, task_id: int):
+def task_get(request, slug: str, room_id: Int64, task_id: Int64):
     with guest(request, slug, room_id) as actor:
         return common.task_read(actor, room_id, task_id)
 
@@ -185,7 +188,7 @@ def task_get(request, slug: str, room_id: int, task_id: int):
 @router.patch(
     ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_update", "Change a task (guest)")
 )
-def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn):
+def task_update(request, slug: str, room_id: Int64, task_id: Int64, payload: TaskIn):
     with guest(request, slug, room_id) as actor:
         return common.task_update(actor, room_id, task_id, payload.dict(exclude_unset=True))
 
@@ -195,7 +198,7 @@ def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn)
     response=TaskOut,
     **op("task_status", "Set a task's status (guest)"),
 )
-def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskStatusIn):
+def task_status(request, slug: str, room_id: Int64, task_id: Int64, payload: TaskStatusIn):
     with guest(request, slug, room_id) as actor:
         return common.task_status_set(actor, room_id, task_id, payload.status, payload.reason)
 
@@ -205,7 +208,7 @@ def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskSta
     response={204: None},
     **op("task_delete", "Delete a task you created (guest)"),
 )
-def task_delete(request, slug: str, room_id: int, task_id: int):
+def task_delete(request, slug: str, room_id: Int64, task_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.task_delete(actor, room_id, task_id)
     return Status(204, None)
@@ -214,7 +217,7 @@ def task_delete(request, slug: str, room_id: int, task_id: int):
 @router.post(
     ROOM + "/tasks/order", response={204: None}, **op("task_reorder", "Reorder tasks (guest)")
 )
-def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
+def task_reorder(request, slug: str, room_id: Int64, payload: TaskOrderIn):
     with guest(request, slug, room_id) as actor:
         common.task_reorder(actor, room_id, payload.milestone, payload.ids)
     return Status(204, None)
@@ -227,17 +230,17 @@ def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
 def comment_list(
     request,
     slug: str,
-    room_id: int,
-    task: int | None = None,
-    before: int | None = None,
-    limit: int = 50,
+    room_id: Int64,
+    task: Int64 | None = None,
+    before: Int64 | None = None,
+    limit: Int64 = 50,
 ):
     with guest(request, slug, room_id) as actor:
         return common.comment_page(actor, room_id, task=task, before=before, limit=limit, slug=slug)
 
 
 @router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post (guest)"))
-def comment_post(request, slug: str, room_id: int, payload: CommentIn):
+def comment_post(request, slug: str, room_id: Int64, payload: CommentIn):
     with guest(request, slug, room_id) as actor:
         out = common.comment_post(
             actor, room_id, payload.body, payload.task, payload.internal, slug=slug
@@ -250,7 +253,7 @@ def comment_post(request, slug: str, room_id: int, payload: CommentIn):
     response=CommentOut,
     **op("comment_edit", "Edit your comment (guest)"),
 )
-def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
+def comment_edit(request, slug: str, room_id: Int64, comment_id: Int64, payload: CommentPatch):
     with guest(request, slug, room_id) as actor:
         return common.comment_edit(actor, room_id, comment_id, payload.body, slug=slug)
 
@@ -260,7 +263,7 @@ def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: Com
     response={204: None},
     **op("comment_delete", "Delete your comment (guest)"),
 )
-def comment_delete(request, slug: str, room_id: int, comment_id: int):
+def comment_delete(request, slug: str, room_id: Int64, comment_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.comment_delete(actor, room_id, comment_id)
     return Status(204, None)
@@ -270,7 +273,7 @@ def comment_delete(request, slug: str, room_id: int, comment_id: int):
 
 
 @router.get(ROOM + "/resources", response=list[ResourceOut], **op("resources", "Resources (guest)"))
-def resource_list(request, slug: str, room_id: int):
+def resource_list(request, slug: str, room_id: Int64):
     with guest(request, slug, room_id) as actor:
         return common.resource_list(actor, room_id, slug=slug)
 
@@ -281,7 +284,7 @@ def resource_list(request, slug: str, room_id: int):
 def resource_upload(
     request,
     slug: str,
-    room_id: int,
+    room_id: Int64,
     file: File[UploadedFile | None] = None,
     title: Form[str] = "",
     kind: Form[str] = "",
@@ -298,7 +301,7 @@ def resource_upload(
     response={201: ResourceOut},
     **op("resource_link", "Add a link (guest)"),
 )
-def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
+def resource_link(request, slug: str, room_id: Int64, payload: ResourceLinkIn):
     with guest(request, slug, room_id) as actor:
         out = common.resource_link_add(actor, room_id, payload.dict(), slug=slug)
     return Status(201, out)
@@ -309,7 +312,7 @@ def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
     response=ResourceOut,
     **op("resource_update", "Rename your resource (guest)"),
 )
-def resource_update(request, slug: str, room_id: int, resource_id: int, payload: ResourcePatch):
+def resource_update(request, slug: str, room_id: Int64, resource_id: Int64, payload: ResourcePatch):
     with guest(request, slug, room_id) as actor:
         data = payload.dict(exclude_unset=True)
         return common.resource_update(actor, room_id, resource_id, data, slug=slug)
@@ -320,7 +323,7 @@ def resource_update(request, slug: str, room_id: int, resource_id: int, payload:
     response={204: None},
     **op("resource_delete", "Delete your resource (guest)"),
 )
-def resource_delete(request, slug: str, room_id: int, resource_id: int):
+def resource_delete(request, slug: str, room_id: Int64, resource_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.resource_delete(actor, room_id, resource_id)
     return Status(204, None)
@@ -331,7 +334,7 @@ def resource_delete(request, slug: str, room_id: int, resource_id: int):
     response=LinkOut,
     **op("resource_open", "Open a link (guest)"),
 )
-def resource_open(request, slug: str, room_id: int, resource_id: int):
+def resource_open(request, slug: str, room_id: Int64, resource_id: Int64):
     """A link resource's address, the opening counted in the room's engagement."""
     with guest(request, slug, room_id) as actor:
         return {"url": common.resource_open(actor, room_id, resource_id)}
@@ -342,7 +345,7 @@ def resource_open(request, slug: str, room_id: int, resource_id: int):
     response={204: None},
     **op("resource_beat", "Viewing a resource (guest)"),
 )
-def resource_beat(request, slug: str, room_id: int, resource_id: int, payload: ResourceBeatIn):
+def resource_beat(request, slug: str, room_id: Int64, resource_id: Int64, payload: ResourceBeatIn):
     """While a resource is shown: counts the guest's reading time, as the room page does."""
     with guest(request, slug, room_id) as actor:
         common.resource_beat(
@@ -352,7 +355,7 @@ def resource_beat(request, slug: str, room_id: int, resource_id: int, payload: R
 
 
 @router.get(ROOM + "/files/{int:file_id}", **op("file", "Download a file (guest)"))
-def file_download(request, slug: str, room_id: int, file_id: int):
+def file_download(request, slug: str, room_id: Int64, file_id: Int64):
     """Counted in the room's engagement, as the room page's downloads are."""
     with guest(request, slug, room_id) as actor:
         file = common.file_or_404(actor, common.room_or_404(actor, room_id), file_id)
@@ -364,7 +367,7 @@ def file_download(request, slug: str, room_id: int, file_id: int):
     response={204: None},
     **op("file_delete", "Delete your file (guest)"),
 )
-def file_delete(request, slug: str, room_id: int, file_id: int):
+def file_delete(request, slug: str, room_id: Int64, file_id: Int64):
     with guest(request, slug, room_id) as actor:
         common.attachment_delete(actor, room_id, file_id)
     return Status(204, None)
@@ -375,7 +378,7 @@ def file_delete(request, slug: str, room_id: int, file_id: int):
     response=list[FileOut],
     **op("task_files", "A task's files (guest)"),
 )
-def task_files(request, slug: str, room_id: int, task_id: int):
+def task_files(request, slug: str, room_id: Int64, task_id: Int64):
     with guest(request, slug, room_id) as actor:
         return common.task_files(actor, room_id, task_id, slug=slug)
 
@@ -386,7 +389,7 @@ def task_files(request, slug: str, room_id: int, task_id: int):
     **op("task_file_upload", "Attach a file to a task (guest)"),
 )
 def task_file_upload(
-    request, slug: str, room_id: int, task_id: int, file: File[UploadedFile | None] = None
+    request, slug: str, room_id: Int64, task_id: Int64, file: File[UploadedFile | None] = None
 ):
     with guest(request, slug, room_id) as actor:
         out = common.attachment_upload(actor, room_id, file, task=task_id, slug=slug)
@@ -399,7 +402,7 @@ def task_file_upload(
     **op("comment_file_upload", "Attach a file to your comment (guest)"),
 )
 def comment_file_upload(
-    request, slug: str, room_id: int, comment_id: int, file: File[UploadedFile | None] = None
+    request, slug: str, room_id: Int64, comment_id: Int64, file: File[UploadedFile | None] = None
 ):
     with guest(request, slug, room_id) as actor:
         out = common.attachment_upload(actor, room_id, file, comment=comment_id, slug=slug)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ninja import File, Form, Router, Status, UploadedFile
 
+from dealroom.core.bounds import Int64, Offset
 from dealroom.core.errors import Forbidden
 from dealroom.workspaces.api import actor_for
 
@@ -58,24 +59,24 @@ def op(name: str, summary: str) -> dict:
 
 
 @router.get(BASE, response=SellerRoomPage, **op("list", "My rooms"))
-def room_list(request, slug: str, offset: int = 0, limit: int = 25):
+def room_list(request, slug: str, offset: Offset = 0, limit: Int64 = 25):
     """The rooms you are in, most recently active first, each with `unread`."""
     return common.room_page(actor_for(request, slug), offset=offset, limit=limit)
 
 
 @router.get(ROOM, response=SellerRoomOut, **op("get", "Get a room"))
-def room_get(request, slug: str, room_id: int):
+def room_get(request, slug: str, room_id: Int64):
     return common.room_read(actor_for(request, slug), room_id)
 
 
 @router.post(ROOM + "/read", response={204: None}, **op("read", "Mark a room read"))
-def room_read(request, slug: str, room_id: int):
+def room_read(request, slug: str, room_id: Int64):
     common.room_visit(actor_for(request, slug), room_id)
     return Status(204, None)
 
 
 @router.put(ROOM + "/settings", response=SellerRoomOut, **op("settings", "Change room settings"))
-def room_settings(request, slug: str, room_id: int, payload: RoomSettingsIn):
+def room_settings(request, slug: str, room_id: Int64, payload: RoomSettingsIn):
     """The deal fields the guests see and the welcome message (who runs the room)."""
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
@@ -88,12 +89,14 @@ def room_settings(request, slug: str, room_id: int, payload: RoomSettingsIn):
 @router.put(
     ROOM + "/notifications", response=NotifyLevelOut, **op("notify", "Set my notifications")
 )
-def notify_level(request, slug: str, room_id: int, payload: NotifyLevelIn):
+def notify_level(request, slug: str, room_id: Int64, payload: NotifyLevelIn):
     return common.notify_level_set(actor_for(request, slug), room_id, payload.notify_level)
 
 
 @router.get(ROOM + "/activity", response=ActivityPage, **op("activity", "Room activity"))
-def room_activity(request, slug: str, room_id: int, before: int | None = None, limit: int = 30):
+def room_activity(
+    request, slug: str, room_id: Int64, before: Int64 | None = None, limit: Int64 = 30
+):
     """The room's events you may see, newest first, each described in your language
     (`text`, by activity.describe)."""
     actor = actor_for(request, slug)
@@ -109,12 +112,12 @@ def room_activity(request, slug: str, room_id: int, before: int | None = None, l
 
 
 @router.get(ROOM + "/members", response=list[MemberOut], **op("members", "People in a room"))
-def member_list(request, slug: str, room_id: int):
+def member_list(request, slug: str, room_id: Int64):
     return common.member_list(actor_for(request, slug), room_id)
 
 
 @router.post(ROOM + "/members", response={201: MemberOut}, **op("member_add", "Add a member"))
-def member_add(request, slug: str, room_id: int, payload: MemberAddIn):
+def member_add(request, slug: str, room_id: Int64, payload: MemberAddIn):
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
     row = services.room_member_add(actor=actor, room_id=room.pk, membership_id=payload.member)
@@ -126,7 +129,7 @@ def member_add(request, slug: str, room_id: int, payload: MemberAddIn):
     response={204: None},
     **op("member_remove", "Take someone out of a room"),
 )
-def member_remove(request, slug: str, room_id: int, member_id: int):
+def member_remove(request, slug: str, room_id: Int64, member_id: Int64):
     """A seller or a guest; a guest's links stop working and their browsers are signed out."""
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
@@ -135,7 +138,7 @@ def member_remove(request, slug: str, room_id: int, member_id: int):
 
 
 @router.get(ROOM + "/invitations", response=list[InvitationOut], **op("invitations", "Guest links"))
-def invitation_list(request, slug: str, room_id: int):
+def invitation_list(request, slug: str, room_id: Int64):
     """Links that still open the room (neither revoked nor expired), newest first (who runs
     the room)."""
     actor = actor_for(request, slug)
@@ -146,7 +149,7 @@ def invitation_list(request, slug: str, room_id: int):
 
 
 @router.post(ROOM + "/invitations", response={201: InvitationOut}, **op("invite", "Invite a guest"))
-def guest_invite(request, slug: str, room_id: int, payload: GuestInviteIn):
+def guest_invite(request, slug: str, room_id: Int64, payload: GuestInviteIn):
     """A contact (by id) or an e-mail address; the link is e-mailed to the guest, never
     returned."""
     actor = actor_for(request, slug)
@@ -167,7 +170,7 @@ def guest_invite(request, slug: str, room_id: int, payload: GuestInviteIn):
     response=InvitationOut,
     **op("invitation_revoke", "Revoke a guest link"),
 )
-def invitation_revoke(request, slug: str, room_id: int, invitation_id: int):
+def invitation_revoke(request, slug: str, room_id: Int64, invitation_id: Int64):
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
     return services.room_invitation_revoke(
@@ -179,14 +182,14 @@ def invitation_revoke(request, slug: str, room_id: int, invitation_id: int):
 
 
 @router.get(ROOM + "/plan", response=PlanOut, **op("plan", "The mutual action plan"))
-def plan_get(request, slug: str, room_id: int):
+def plan_get(request, slug: str, room_id: Int64):
     return common.plan_read(actor_for(request, slug), room_id)
 
 
 @router.post(
     ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add a milestone")
 )
-def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
+def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
     made = common.milestone_create(
         actor_for(request, slug), room_id, payload.title, payload.internal
     )
@@ -198,7 +201,9 @@ def milestone_create(request, slug: str, room_id: int, payload: MilestoneIn):
     response=MilestoneOut,
     **op("milestone_update", "Change a milestone"),
 )
-def milestone_update(request, slug: str, room_id: int, milestone_id: int, payload: MilestonePatch):
+def milestone_update(
+    request, slug: str, room_id: Int64, milestone_id: Int64, payload: MilestonePatch
+):
     data = payload.dict(exclude_unset=True)
     return common.milestone_update(actor_for(request, slug), room_id, milestone_id, data)
 
@@ -208,7 +213,7 @@ def milestone_update(request, slug: str, room_id: int, milestone_id: int, payloa
     response={204: None},
     **op("milestone_delete", "Delete a milestone (its tasks stay)"),
 )
-def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
+def milestone_delete(request, slug: str, room_id: Int64, milestone_id: Int64):
     common.milestone_delete(actor_for(request, slug), room_id, milestone_id)
     return Status(204, None)
 
@@ -218,24 +223,24 @@ def milestone_delete(request, slug: str, room_id: int, milestone_id: int):
     response={204: None},
     **op("milestone_reorder", "Reorder milestones"),
 )
-def milestone_reorder(request, slug: str, room_id: int, payload: MilestoneOrderIn):
+def milestone_reorder(request, slug: str, room_id: Int64, payload: MilestoneOrderIn):
     common.milestone_reorder(actor_for(request, slug), room_id, payload.ids)
     return Status(204, None)
 
 
 @router.post(ROOM + "/tasks", response={201: TaskOut}, **op("task_create", "Add a task"))
-def task_create(request, slug: str, room_id: int, payload: TaskIn):
+def task_create(request, slug: str, room_id: Int64, payload: TaskIn):
     task = common.task_create(actor_for(request, slug), room_id, payload.dict(exclude_unset=True))
     return Status(201, task)
 
 
 @router.get(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_get", "Get a task"))
-def task_get(request, slug: str, room_id: int, task_id: int):
+def task_get(request, slug: str, room_id: Int64, task_id: Int64):
     return common.task_read(actor_for(request, slug), room_id, task_id)
 
 
 @router.patch(ROOM + "/tasks/{int:task_id}", response=TaskOut, **op("task_update", "Change a task"))
-def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn):
+def task_update(request, slug: str, room_id: Int64, task_id: Int64, payload: TaskIn):
     data = payload.dict(exclude_unset=True)
     return common.task_update(actor_for(request, slug), room_id, task_id, data)
 
@@ -245,7 +250,7 @@ def task_update(request, slug: str, room_id: int, task_id: int, payload: TaskIn)
     response=TaskOut,
     **op("task_status", "Set a task's status"),
 )
-def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskStatusIn):
+def task_status(request, slug: str, room_id: Int64, task_id: Int64, payload: TaskStatusIn):
     actor = actor_for(request, slug)
     return common.task_status_set(actor, room_id, task_id, payload.status, payload.reason)
 
@@ -253,13 +258,13 @@ def task_status(request, slug: str, room_id: int, task_id: int, payload: TaskSta
 @router.delete(
     ROOM + "/tasks/{int:task_id}", response={204: None}, **op("task_delete", "Delete a task")
 )
-def task_delete(request, slug: str, room_id: int, task_id: int):
+def task_delete(request, slug: str, room_id: Int64, task_id: Int64):
     common.task_delete(actor_for(request, slug), room_id, task_id)
     return Status(204, None)
 
 
 @router.post(ROOM + "/tasks/order", response={204: None}, **op("task_reorder", "Reorder tasks"))
-def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
+def task_reorder(request, slug: str, room_id: Int64, payload: TaskOrderIn):
     common.task_reorder(actor_for(request, slug), room_id, payload.milestone, payload.ids)
     return Status(204, None)
 
@@ -271,10 +276,10 @@ def task_reorder(request, slug: str, room_id: int, payload: TaskOrderIn):
 def comment_list(
     request,
     slug: str,
-    room_id: int,
-    task: int | None = None,
-    before: int | None = None,
-    limit: int = 50,
+    room_id: Int64,
+    task: Int64 | None = None,
+    before: Int64 | None = None,
+    limit: Int64 = 50,
 ):
     """The room's thread, or a task's with `task`: the newest `limit` comments before the id
     `before`, oldest first."""
@@ -283,7 +288,7 @@ def comment_list(
 
 
 @router.post(ROOM + "/comments", response={201: CommentOut}, **op("comment_post", "Post"))
-def comment_post(request, slug: str, room_id: int, payload: CommentIn):
+def comment_post(request, slug: str, room_id: Int64, payload: CommentIn):
     actor = actor_for(request, slug)
     out = common.comment_post(
         actor, room_id, payload.body, payload.task, payload.internal, slug=slug
@@ -296,7 +301,7 @@ def comment_post(request, slug: str, room_id: int, payload: CommentIn):
     response=CommentOut,
     **op("comment_edit", "Edit your comment"),
 )
-def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: CommentPatch):
+def comment_edit(request, slug: str, room_id: Int64, comment_id: Int64, payload: CommentPatch):
     actor = actor_for(request, slug)
     return common.comment_edit(actor, room_id, comment_id, payload.body, slug=slug)
 
@@ -306,7 +311,7 @@ def comment_edit(request, slug: str, room_id: int, comment_id: int, payload: Com
     response={204: None},
     **op("comment_delete", "Delete your comment"),
 )
-def comment_delete(request, slug: str, room_id: int, comment_id: int):
+def comment_delete(request, slug: str, room_id: Int64, comment_id: Int64):
     common.comment_delete(actor_for(request, slug), room_id, comment_id)
     return Status(204, None)
 
@@ -315,7 +320,7 @@ def comment_delete(request, slug: str, room_id: int, comment_id: int):
 
 
 @router.get(ROOM + "/resources", response=list[ResourceOut], **op("resources", "Resources"))
-def resource_list(request, slug: str, room_id: int):
+def resource_list(request, slug: str, room_id: Int64):
     """The room's resources section in order: files and links, internal ones marked."""
     return common.resource_list(actor_for(request, slug), room_id, slug=slug)
 
@@ -324,7 +329,7 @@ def resource_list(request, slug: str, room_id: int):
 def resource_upload(
     request,
     slug: str,
-    room_id: int,
+    room_id: Int64,
     file: File[UploadedFile | None] = None,
     title: Form[str] = "",
     kind: Form[str] = "",
@@ -342,7 +347,7 @@ def resource_upload(
 @router.post(
     ROOM + "/resources/links", response={201: ResourceOut}, **op("resource_link", "Add a link")
 )
-def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
+def resource_link(request, slug: str, room_id: Int64, payload: ResourceLinkIn):
     out = common.resource_link_add(actor_for(request, slug), room_id, payload.dict(), slug=slug)
     return Status(201, out)
 
@@ -352,7 +357,7 @@ def resource_link(request, slug: str, room_id: int, payload: ResourceLinkIn):
     response=ResourceOut,
     **op("resource_update", "Change a resource"),
 )
-def resource_update(request, slug: str, room_id: int, resource_id: int, payload: ResourcePatch):
+def resource_update(request, slug: str, room_id: Int64, resource_id: Int64, payload: ResourcePatch):
     data = payload.dict(exclude_unset=True)
     return common.resource_update(actor_for(request, slug), room_id, resource_id, data, slug=slug)
 
@@ -362,7 +367,7 @@ def resource_update(request, slug: str, room_id: int, resource_id: int, payload:
     response={204: None},
     **op("resource_delete", "Delete a resource"),
 )
-def resource_delete(request, slug: str, room_id: int, resource_id: int):
+def resource_delete(request, slug: str, room_id: Int64, resource_id: Int64):
     common.resource_delete(actor_for(request, slug), room_id, resource_id)
     return Status(204, None)
 
@@ -370,13 +375,13 @@ def resource_delete(request, slug: str, room_id: int, resource_id: int):
 @router.post(
     ROOM + "/resources/order", response={204: None}, **op("resource_reorder", "Reorder resources")
 )
-def resource_reorder(request, slug: str, room_id: int, payload: ResourceOrderIn):
+def resource_reorder(request, slug: str, room_id: Int64, payload: ResourceOrderIn):
     common.resource_reorder(actor_for(request, slug), room_id, payload.ids)
     return Status(204, None)
 
 
 @router.get(ROOM + "/files/{int:file_id}", **op("file", "Download a file"))
-def file_download(request, slug: str, room_id: int, file_id: int):
+def file_download(request, slug: str, room_id: Int64, file_id: Int64):
     """The file itself, as an attachment (`?inline=1`: images, PDFs and videos in place)."""
     actor = actor_for(request, slug)
     file = common.file_or_404(actor, common.room_or_404(actor, room_id), file_id)
@@ -386,7 +391,7 @@ def file_download(request, slug: str, room_id: int, file_id: int):
 @router.delete(
     ROOM + "/files/{int:file_id}", response={204: None}, **op("file_delete", "Delete a file")
 )
-def file_delete(request, slug: str, room_id: int, file_id: int):
+def file_delete(request, slug: str, room_id: Int64, file_id: Int64):
     """An attachment of a task or a comment (a resource's file goes with its resource)."""
     common.attachment_delete(actor_for(request, slug), room_id, file_id)
     return Status(204, None)
@@ -397,7 +402,7 @@ def file_delete(request, slug: str, room_id: int, file_id: int):
     response=list[FileOut],
     **op("task_files", "A task's files"),
 )
-def task_files(request, slug: str, room_id: int, task_id: int):
+def task_files(request, slug: str, room_id: Int64, task_id: Int64):
     return common.task_files(actor_for(request, slug), room_id, task_id, slug=slug)
 
 
@@ -407,7 +412,7 @@ def task_files(request, slug: str, room_id: int, task_id: int):
     **op("task_file_upload", "Attach a file to a task"),
 )
 def task_file_upload(
-    request, slug: str, room_id: int, task_id: int, file: File[UploadedFile | None] = None
+    request, slug: str, room_id: Int64, task_id: Int64, file: File[UploadedFile | None] = None
 ):
     actor = actor_for(request, slug)
     return Status(201, common.attachment_upload(actor, room_id, file, task=task_id, slug=slug))
@@ -419,7 +424,7 @@ def task_file_upload(
     **op("comment_file_upload", "Attach a file to your comment"),
 )
 def comment_file_upload(
-    request, slug: str, room_id: int, comment_id: int, file: File[UploadedFile | None] = None
+    request, slug: str, room_id: Int64, comment_id: Int64, file: File[UploadedFile | None] = None
 ):
     actor = actor_for(request, slug)
     out = common.attachment_upload(actor, room_id, file, comment=comment_id, slug=slug)
@@ -431,7 +436,7 @@ def comment_file_upload(
     response=list[GuestEngagementOut],
     **op("engagement", "The guests' engagement"),
 )
-def engagement(request, slug: str, room_id: int):
+def engagement(request, slug: str, room_id: Int64):
     """Every guest of the room, most recently active first (those who never came last), with
     their use of each resource: views, downloads, seconds viewed."""
     actor = actor_for(request, slug)

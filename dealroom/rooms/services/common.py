@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from dealroom.activity.models import ActivityEvent, Audience
 from dealroom.activity.services import record as record_event
 from dealroom.core.actors import Actor, Guest, Member
+from dealroom.core.bounds import INT64_MAX, INT64_MIN, query_int
 from dealroom.core.errors import Forbidden, NotFound, Throttled
 
 from .. import visibility
@@ -25,10 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def as_int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    """An id from a form, a URL or JSON: anything that is no id the database can hold finds
+    nothing."""
+    number = value if isinstance(value, int) else query_int(str(value if value is not None else ""))
+    if number is None or isinstance(number, bool) or not INT64_MIN <= number <= INT64_MAX:
+        raise NotFound()
+    return number
 
 
 def discard_files(files) -> None:

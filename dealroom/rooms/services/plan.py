@@ -99,16 +99,21 @@ def _when(value, field: str) -> datetime | None:
 def _milestone(room: Room, actor: Actor, milestone_id) -> Milestone | None:
     if milestone_id in (None, ""):
         return None
-    milestone = (
-        Milestone.objects.visible_to(actor).filter(room=room, pk=as_int(milestone_id)).first()
-    )
+    try:
+        pk = as_int(milestone_id)
+    except NotFound:
+        pk = 0
+    milestone = Milestone.objects.visible_to(actor).filter(room=room, pk=pk).first()
     if milestone is None:
         raise Invalid(fields={"milestone": _("Choose a milestone of this room.")})
     return milestone
 
 
 def _assignees(room: Room, ids) -> list[RoomMember]:
-    wanted = {as_int(i) for i in ids or [] if str(i).strip()}
+    try:
+        wanted = {as_int(i) for i in ids or [] if str(i).strip()}
+    except NotFound:
+        wanted = {0}  # no such person: refused below
     found = list(RoomMember.objects.filter(room=room, pk__in=wanted, removed_at__isnull=True))
     if len(found) != len(wanted):
         raise Invalid(fields={"assignees": _("Assign people who are in this room.")})

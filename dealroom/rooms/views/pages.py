@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from dealroom.core.actors import Guest, Member
+from dealroom.core.bounds import query_int
 from dealroom.workspaces.guards import member_view
 
 from .. import live, selectors, services
@@ -76,10 +77,9 @@ def thread_older(request, actor, room):
         task = selectors.task_get(actor=actor, task_id=request.GET["task"], room=room)
         if task is None or task.room_id != room.pk:
             raise Http404()
-    try:
-        before = int(request.GET.get("before", ""))
-    except ValueError:
-        raise Http404() from None
+    before = query_int(request.GET.get("before", ""))
+    if before is None:
+        raise Http404()
     comments = selectors.comment_list(actor=actor, room=room, task=task, before=before)
     ctx = live.context(
         actor,
@@ -94,10 +94,7 @@ def thread_older(request, actor, room):
 
 @room_view
 def room_activity(request, actor, room):
-    try:
-        before = int(request.GET.get("before", "")) or None
-    except ValueError:
-        before = None
+    before = query_int(request.GET.get("before", "")) or None
     events = selectors.room_activity(actor=actor, room=room, before=before, limit=30)
     ctx = live.context(
         actor, room, slug=request.resolver_match.kwargs["slug"], events=events, more=True
