@@ -31,6 +31,15 @@ REF = {
 
 
 def _json_type(kind: str, choices, *, writing: bool) -> dict:
+    """The documented JSON of a field. Read, any field may be empty: null, or "" for a text
+    or a choice nobody made."""
+    schema = _value_type(kind, choices, writing=writing)
+    if writing or kind in ("account", "reason"):
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _value_type(kind: str, choices, *, writing: bool) -> dict:
     if kind in ("tags", "phones", "emails"):
         return STRING_LIST
     if kind in ("account", "reason"):
@@ -39,7 +48,7 @@ def _json_type(kind: str, choices, *, writing: bool) -> dict:
     if kind == "datetime":
         return {"type": "string", "format": "date-time"}
     if choices:
-        return {"type": "string", "enum": [value for value, _label in choices]}
+        return {"type": "string", "enum": ["", *(value for value, _label in choices)]}
     return {"type": "string"}
 
 

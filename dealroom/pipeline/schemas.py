@@ -26,7 +26,7 @@ TEAM_ROLES: dict[str, Any] = {"enum": TeamRole.values}
 # -- configuration ---------------------------------------------------------------------------
 
 
-class MilestoneOut(Schema):
+class StageMilestoneOut(Schema):
     id: int
     stage_id: int
     title: str
@@ -47,7 +47,7 @@ class StageOut(Schema):
     suggested_tasks: list[str]
     stuck_days: int | None
     archived: bool
-    milestones: list[MilestoneOut]
+    milestones: list[StageMilestoneOut]
 
 
 class TypeOut(Schema):
@@ -104,7 +104,7 @@ class StageOrderIn(Schema):
     stage_ids: list[Int64] = Field(description="Every active stage of the type, once, in order.")
 
 
-class MilestoneIn(Schema):
+class StageMilestoneIn(Schema):
     title: str
 
 
@@ -167,7 +167,7 @@ class TeamMemberIn(Schema):
     split: Int64 = Field(0, description="Revenue split in whole percent; a team sums to 100.")
 
 
-class TeamIn(Schema):
+class DealTeamIn(Schema):
     members: list[TeamMemberIn]
 
 

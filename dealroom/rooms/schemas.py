@@ -23,7 +23,7 @@ class PersonOut(Schema):
     kind: str = Field(description="`member` (seller side) or `guest`")
 
 
-class MemberOut(PersonOut):
+class RoomMemberOut(PersonOut):
     """Someone in the room as the seller side sees them."""
 
     email: str
@@ -34,7 +34,7 @@ class MemberOut(PersonOut):
     last_seen_at: datetime | None
 
 
-class InvitationOut(Schema):
+class RoomInvitationOut(Schema):
     """A guest's link to the room. The link itself is only ever e-mailed to the guest."""
 
     id: int
@@ -189,7 +189,7 @@ class TaskOut(Schema):
         return _overdue(obj)
 
 
-class MilestoneOut(Schema):
+class RoomMilestoneOut(Schema):
     id: int
     title: str
     internal: bool
@@ -216,7 +216,7 @@ class PlanOut(Schema):
     milestones: list[PlanMilestoneOut]
 
 
-class MilestoneIn(Schema):
+class RoomMilestoneIn(Schema):
     title: str = ""
     internal: bool = False
 

@@ -14,8 +14,8 @@ from ..models import Milestone, OpportunityType, Stage
 from ..schemas import (
     LossReasonIn,
     LossReasonOut,
-    MilestoneIn,
-    MilestoneOut,
+    StageMilestoneIn,
+    StageMilestoneOut,
     StageIn,
     StageOrderIn,
     StageOut,
@@ -182,8 +182,8 @@ router.post(
 )(_stage_archiver(False))
 
 
-@router.post(f"{STAGE}/milestones", response={201: MilestoneOut})
-def milestone_create(request, slug: str, stage_id: Int64, payload: MilestoneIn):
+@router.post(f"{STAGE}/milestones", response={201: StageMilestoneOut})
+def milestone_create(request, slug: str, stage_id: Int64, payload: StageMilestoneIn):
     """Admins only. A new last item of the stage's exit checklist."""
     milestone = services.milestone_create(
         actor=actor_for(request, slug), stage_id=stage_id, title=payload.title
@@ -194,8 +194,8 @@ def milestone_create(request, slug: str, stage_id: Int64, payload: MilestoneIn):
 MILESTONE = "/w/{slug}/milestones/{milestone_id}"
 
 
-@router.put(MILESTONE, response=MilestoneOut)
-def milestone_update(request, slug: str, milestone_id: Int64, payload: MilestoneIn):
+@router.put(MILESTONE, response=StageMilestoneOut)
+def milestone_update(request, slug: str, milestone_id: Int64, payload: StageMilestoneIn):
     """Admins only."""
     milestone = services.milestone_update(
         actor=actor_for(request, slug), milestone_id=milestone_id, title=payload.title

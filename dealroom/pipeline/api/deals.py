@@ -35,7 +35,7 @@ from ..schemas import (
     ProbabilityIn,
     ReopenIn,
     StageChangeOut,
-    TeamIn,
+    DealTeamIn,
     TeamMemberOut,
 )
 from ..visibility import OBJECT_TYPE
@@ -299,7 +299,7 @@ def opportunity_history(request, slug: str, record_id: Int64):
 @router.put(
     f"{ITEM}/team", response=list[TeamMemberOut], **deal_op("team_set", "Replace the deal team")
 )
-def deal_team_set(request, slug: str, record_id: Int64, payload: TeamIn):
+def deal_team_set(request, slug: str, record_id: Int64, payload: DealTeamIn):
     """The owner and their managers only. Splits are whole percents adding up to 100 (errors
     per member under `fields["members.<n>.<key>"]`, the sum under `fields.split`); an empty
     list credits the owner alone. Returns the new team."""

@@ -28,9 +28,9 @@ from ..schemas import (
     CommentPatch,
     FileOut,
     LinkOut,
-    MilestoneIn,
+    RoomMilestoneIn,
     MilestoneOrderIn,
-    MilestoneOut,
+    RoomMilestoneOut,
     MilestonePatch,
     NotifyLevelIn,
     NotifyLevelOut,
@@ -129,9 +129,9 @@ def plan_get(request, slug: str, room_id: Int64):
 
 
 @router.post(
-    ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add (guest)")
+    ROOM + "/milestones", response={201: RoomMilestoneOut}, **op("milestone_create", "Add (guest)")
 )
-def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
+def milestone_create(request, slug: str, room_id: Int64, payload: RoomMilestoneIn):
     with guest(request, slug, room_id) as actor:
         made = common.milestone_create(actor, room_id, payload.title, payload.internal)
     return Status(201, made)
@@ -139,7 +139,7 @@ def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
 
 @router.patch(
     ROOM + "/milestones/{int:milestone_id}",
-    response=MilestoneOut,
+    response=RoomMilestoneOut,
     **op("milestone_update", "Change a milestone (guest)"),
 )
 def milestone_update(

@@ -20,12 +20,12 @@ from ..schemas import (
     FileOut,
     GuestEngagementOut,
     GuestInviteIn,
-    InvitationOut,
+    RoomInvitationOut,
     MemberAddIn,
-    MemberOut,
-    MilestoneIn,
+    RoomMemberOut,
+    RoomMilestoneIn,
     MilestoneOrderIn,
-    MilestoneOut,
+    RoomMilestoneOut,
     MilestonePatch,
     NotifyLevelIn,
     NotifyLevelOut,
@@ -111,12 +111,12 @@ def room_activity(
 # -- people ----------------------------------------------------------------------------------
 
 
-@router.get(ROOM + "/members", response=list[MemberOut], **op("members", "People in a room"))
+@router.get(ROOM + "/members", response=list[RoomMemberOut], **op("members", "People in a room"))
 def member_list(request, slug: str, room_id: Int64):
     return common.member_list(actor_for(request, slug), room_id)
 
 
-@router.post(ROOM + "/members", response={201: MemberOut}, **op("member_add", "Add a member"))
+@router.post(ROOM + "/members", response={201: RoomMemberOut}, **op("member_add", "Add a member"))
 def member_add(request, slug: str, room_id: Int64, payload: MemberAddIn):
     actor = actor_for(request, slug)
     room = common.room_or_404(actor, room_id)
@@ -137,7 +137,7 @@ def member_remove(request, slug: str, room_id: Int64, member_id: Int64):
     return Status(204, None)
 
 
-@router.get(ROOM + "/invitations", response=list[InvitationOut], **op("invitations", "Guest links"))
+@router.get(ROOM + "/invitations", response=list[RoomInvitationOut], **op("invitations", "Guest links"))
 def invitation_list(request, slug: str, room_id: Int64):
     """Links that still open the room (neither revoked nor expired), newest first (who runs
     the room)."""
@@ -148,7 +148,7 @@ def invitation_list(request, slug: str, room_id: Int64):
     return selectors.people_get(actor=actor, room=room)["invitations"]
 
 
-@router.post(ROOM + "/invitations", response={201: InvitationOut}, **op("invite", "Invite a guest"))
+@router.post(ROOM + "/invitations", response={201: RoomInvitationOut}, **op("invite", "Invite a guest"))
 def guest_invite(request, slug: str, room_id: Int64, payload: GuestInviteIn):
     """A contact (by id) or an e-mail address; the link is e-mailed to the guest, never
     returned."""
@@ -167,7 +167,7 @@ def guest_invite(request, slug: str, room_id: Int64, payload: GuestInviteIn):
 
 @router.post(
     ROOM + "/invitations/{int:invitation_id}/revoke",
-    response=InvitationOut,
+    response=RoomInvitationOut,
     **op("invitation_revoke", "Revoke a guest link"),
 )
 def invitation_revoke(request, slug: str, room_id: Int64, invitation_id: Int64):
@@ -187,9 +187,9 @@ def plan_get(request, slug: str, room_id: Int64):
 
 
 @router.post(
-    ROOM + "/milestones", response={201: MilestoneOut}, **op("milestone_create", "Add a milestone")
+    ROOM + "/milestones", response={201: RoomMilestoneOut}, **op("milestone_create", "Add a milestone")
 )
-def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
+def milestone_create(request, slug: str, room_id: Int64, payload: RoomMilestoneIn):
     made = common.milestone_create(
         actor_for(request, slug), room_id, payload.title, payload.internal
     )
@@ -198,7 +198,7 @@ def milestone_create(request, slug: str, room_id: Int64, payload: MilestoneIn):
 
 @router.patch(
     ROOM + "/milestones/{int:milestone_id}",
-    response=MilestoneOut,
+    response=RoomMilestoneOut,
     **op("milestone_update", "Change a milestone"),
 )
 def milestone_update(
