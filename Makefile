@@ -20,6 +20,7 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 --dist loadfile -q -m "not browser"
 	@# Browser tests run on their own: Playwright's sync API keeps an event loop running in
 	@# its process, which would break async (socket) tests scheduled after it.

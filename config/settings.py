@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dealroom.core.context_processors.shell",
+                "dealroom.workspaces.context_processors.shell",
             ],
         },
     }

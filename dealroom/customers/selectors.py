@@ -32,16 +32,10 @@ from .models import (
     ObjectType,
     SavedView,
 )
-from .visibility import MODELS, settings_for
+from .visibility import DEFAULT_SORT, MODELS, RELATED, settings_for
 
 PAGE_SIZES = (25, 50, 100)
 MAX_PAGE = MAX_OFFSET // PAGE_SIZES[-1]  # the rows before a page stay a 64-bit number
-DEFAULT_SORT = {"account": "name", "contact": "full_name", "lead": "-updated_at"}
-RELATED = {
-    "account": ["owner__user", "parent"],
-    "contact": ["owner__user"],
-    "lead": ["owner__user", "referred_by", "disqualify_reason"],
-}
 
 
 def record_get(*, actor: Actor, object_type: str, record_id) -> Any:

@@ -41,6 +41,14 @@ TERRITORY_FIELDS = {ObjectType.ACCOUNT: True, ObjectType.LEAD: True, ObjectType.
 # Apps whose records share the record services (the pipeline's opportunities) register the
 # model and who else may edit it (a deal team) at start-up: explicit, not signals.
 EXTRA_EDITORS: dict[str, Callable[[Member, Any], bool]] = {}
+# What a list row or detail page reads along (select_related), and a list's first order; the
+# selectors read these (kept here, with the other registries, so no cycle runs back).
+RELATED: dict[str, list[str]] = {
+    "account": ["owner__user", "parent"],
+    "contact": ["owner__user"],
+    "lead": ["owner__user", "referred_by", "disqualify_reason"],
+}
+DEFAULT_SORT: dict[str, str] = {"account": "name", "contact": "full_name", "lead": "-updated_at"}
 
 
 def register(
@@ -54,12 +62,10 @@ def register(
     """Let another app's record use the record services, pages, field catalogue and
     permissions. Its queryset's `visible_to` decides who sees it; `related` is what a list
     row or detail page reads along (select_related), `default_sort` a list's first order."""
-    from . import selectors
-
     MODELS[object_type] = model
     EXTRA_EDITORS[object_type] = extra_editors
-    selectors.RELATED[object_type] = related
-    selectors.DEFAULT_SORT[object_type] = default_sort
+    RELATED[object_type] = related
+    DEFAULT_SORT[object_type] = default_sort
 
 
 _CACHE = "customers"
