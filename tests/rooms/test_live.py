@@ -119,9 +119,7 @@ async def test_a_task_made_internal_leaves_the_guests_page_live_without_its_titl
     assert (await guest.connect())[0]
     await resume(guest, 0)
     assert "Discount terms 折扣" in await receive_until(guest, "Discount terms 折扣")
-    await sync_to_async(services.task_update)(
-        actor=rm.rep, task_id=task.pk, data={"internal": "1"}
-    )
+    await sync_to_async(services.task_update)(actor=rm.rep, task_id=task.pk, data={"internal": "1"})
     html = await receive_until(guest, 'id="room-plan"')
     assert f'data-id="task-panel-{task.pk}"' in html  # an open panel of it closes
     assert "Discount terms" not in html

@@ -14,9 +14,9 @@ from ..models import Milestone, OpportunityType, Stage
 from ..schemas import (
     LossReasonIn,
     LossReasonOut,
+    StageIn,
     StageMilestoneIn,
     StageMilestoneOut,
-    StageIn,
     StageOrderIn,
     StageOut,
     StagePatch,

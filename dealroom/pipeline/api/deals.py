@@ -26,6 +26,7 @@ from ..schemas import (
     ChecklistItemOut,
     DealContactIn,
     DealContactOut,
+    DealTeamIn,
     LoseIn,
     MilestoneDoneIn,
     MoveIn,
@@ -35,7 +36,6 @@ from ..schemas import (
     ProbabilityIn,
     ReopenIn,
     StageChangeOut,
-    DealTeamIn,
     TeamMemberOut,
 )
 from ..visibility import OBJECT_TYPE

@@ -20,12 +20,8 @@ from ..schemas import (
     FileOut,
     GuestEngagementOut,
     GuestInviteIn,
-    RoomInvitationOut,
     MemberAddIn,
-    RoomMemberOut,
-    RoomMilestoneIn,
     MilestoneOrderIn,
-    RoomMilestoneOut,
     MilestonePatch,
     NotifyLevelIn,
     NotifyLevelOut,
@@ -34,6 +30,10 @@ from ..schemas import (
     ResourceOrderIn,
     ResourceOut,
     ResourcePatch,
+    RoomInvitationOut,
+    RoomMemberOut,
+    RoomMilestoneIn,
+    RoomMilestoneOut,
     RoomSettingsIn,
     SellerRoomOut,
     SellerRoomPage,
@@ -137,7 +137,9 @@ def member_remove(request, slug: str, room_id: Int64, member_id: Int64):
     return Status(204, None)
 
 
-@router.get(ROOM + "/invitations", response=list[RoomInvitationOut], **op("invitations", "Guest links"))
+@router.get(
+    ROOM + "/invitations", response=list[RoomInvitationOut], **op("invitations", "Guest links")
+)
 def invitation_list(request, slug: str, room_id: Int64):
     """Links that still open the room (neither revoked nor expired), newest first (who runs
     the room)."""
@@ -148,7 +150,9 @@ def invitation_list(request, slug: str, room_id: Int64):
     return selectors.people_get(actor=actor, room=room)["invitations"]
 
 
-@router.post(ROOM + "/invitations", response={201: RoomInvitationOut}, **op("invite", "Invite a guest"))
+@router.post(
+    ROOM + "/invitations", response={201: RoomInvitationOut}, **op("invite", "Invite a guest")
+)
 def guest_invite(request, slug: str, room_id: Int64, payload: GuestInviteIn):
     """A contact (by id) or an e-mail address; the link is e-mailed to the guest, never
     returned."""
@@ -187,7 +191,9 @@ def plan_get(request, slug: str, room_id: Int64):
 
 
 @router.post(
-    ROOM + "/milestones", response={201: RoomMilestoneOut}, **op("milestone_create", "Add a milestone")
+    ROOM + "/milestones",
+    response={201: RoomMilestoneOut},
+    **op("milestone_create", "Add a milestone"),
 )
 def milestone_create(request, slug: str, room_id: Int64, payload: RoomMilestoneIn):
     made = common.milestone_create(
