@@ -47,7 +47,7 @@ from .common import as_int, require_manager, room_event, room_for, throttle
 CODE_MINUTES = 10
 CODE_TRIES = 5  # wrong codes per guest and room …
 LOCK_MINUTES = 15  # … lock its code step this long, whatever the browser
-CODE_SENDS = 5  # codes e-mailed per guest and room within LOCK_MINUTES
+CODE_SENDS = 5  # codes e-mailed per guest within LOCK_MINUTES
 
 
 class LinkInvalid(DomainError):
@@ -331,7 +331,7 @@ def guest_link_redeem(*, token: str, ip: str, known_session_id=None, language=""
         # Whoever holds the link could otherwise start a new browser for fresh codes (and
         # fresh guesses) as often as they like, or flood the guest's inbox.
         _refuse_while_locked(invitation)
-        throttle(f"code-send:{_code_key(invitation)}", limit=CODE_SENDS, minutes=LOCK_MINUTES)
+        _count_code_mail(invitation)
     return _redeem(invitation, known, needs_code, language)
 
 
@@ -420,6 +420,13 @@ def _code_key(invitation: RoomInvitation) -> str:
     return f"{invitation.room_id}:{_contact_id(invitation)}"
 
 
+def _count_code_mail(invitation: RoomInvitation) -> None:
+    """Codes mailed to one guest, whichever room and browser asked: no inbox flood by whoever
+    holds a link (or links to several rooms)."""
+    key = f"code-send:{invitation.workspace_id}:{_contact_id(invitation)}"
+    throttle(key, limit=CODE_SENDS, minutes=LOCK_MINUTES)
+
+
 def _locked_since(invitation: RoomInvitation, now) -> Attempt | None:
     return (
         Attempt.objects.filter(
@@ -478,7 +485,7 @@ def pending_session(session_id) -> GuestSession:
 def guest_code_resend(*, session_id, language: str = "") -> GuestSession:
     session = pending_session(session_id)
     _refuse_while_locked(session.invitation)
-    throttle(f"code-send:{_code_key(session.invitation)}", limit=CODE_SENDS, minutes=LOCK_MINUTES)
+    _count_code_mail(session.invitation)
     with transaction.atomic():
         _send_code(session, session.invitation, language)
     return session
