@@ -297,6 +297,19 @@ def _guest(invitation: RoomInvitation) -> Guest:
     )
 
 
+def _guest_event(invitation: RoomInvitation, verb: str, data=None, notify=()) -> None:
+    """What a guest's link and code steps did, on the room's record (sellers only)."""
+    room_event(
+        _guest(invitation),
+        invitation.room,
+        verb,
+        {"name": invitation.member.name, **(data or {})},
+        shared=False,
+        by=invitation.member,
+        notify=notify,
+    )
+
+
 @dataclass(frozen=True)
 class Redeemed:
     session: GuestSession
@@ -377,15 +390,7 @@ def _redeem(
     )
     if not needs_code:
         _grant(session, invitation)
-    guest = _guest(invitation)
-    room_event(
-        guest,
-        invitation.room,
-        "room.link_opened",
-        {"name": invitation.member.name},
-        shared=False,
-        by=invitation.member,
-    )
+    _guest_event(invitation, "room.link_opened")
     if needs_code:
         _send_code(session, invitation, language)
     return Redeemed(session, invitation.room_id, needs_code=needs_code)
@@ -497,7 +502,6 @@ def guest_code_verify(*, session_id, code: str, known_session_id=None) -> GuestS
     session = pending_session(session_id)
     now = timezone.now()
     invitation = session.invitation
-    guest = _guest(invitation)
     if _locked_since(invitation, now) is not None:
         raise _locked()
     if invitation.revoked_at is not None or invitation.member.removed_at is not None:
@@ -510,14 +514,7 @@ def guest_code_verify(*, session_id, code: str, known_session_id=None) -> GuestS
         if locks:  # the code in the mail is spent: after the lock, a new one is sent
             GuestSession.objects.filter(pk=session.pk).update(code_hash="")
         with transaction.atomic():
-            room_event(
-                guest,
-                invitation.room,
-                "room.code_refused",
-                {"name": invitation.member.name},
-                shared=False,
-                by=invitation.member,
-            )
+            _guest_event(invitation, "room.code_refused")
         if locks:
             raise _locked()
         raise Invalid(fields={"code": _("This code is not right. Check the latest e-mail.")})
@@ -536,14 +533,7 @@ def guest_code_verify(*, session_id, code: str, known_session_id=None) -> GuestS
         if earlier is not None:
             for grant in GuestGrant.objects.filter(session=earlier).select_related("invitation"):
                 _grant(session, grant.invitation)
-        room_event(
-            guest,
-            invitation.room,
-            "room.guest_verified",
-            {"name": invitation.member.name},
-            shared=False,
-            by=invitation.member,
-        )
+        _guest_event(invitation, "room.guest_verified")
     return session
 
 
@@ -555,15 +545,11 @@ def guest_new_link_request(*, token: str, ip: str, message: str = "") -> RoomInv
         raise NotFound()
     throttle(f"relink:{invitation.pk}", limit=2, minutes=60)
     notify = [invitation.created_by_id] if invitation.created_by_id else []
-    guest = _guest(invitation)
     with transaction.atomic():
-        room_event(
-            guest,
-            invitation.room,
+        _guest_event(
+            invitation,
             "room.new_link_requested",
-            {"name": invitation.member.name, "email": invitation.email, "note": message[:300]},
-            shared=False,
-            by=invitation.member,
+            {"email": invitation.email, "note": message[:300]},
             notify=notify,
         )
     return invitation
