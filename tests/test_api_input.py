@@ -15,6 +15,7 @@ from django.http import Http404
 from django.test import Client
 
 from config.api import api
+from dealroom.workspaces.models import Team
 from tests.customers.conftest import cx  # noqa: F401  (the fixtures below build on it)
 from tests.pipeline.conftest import pp  # noqa: F401
 from tests.rooms.conftest import rm  # noqa: F401
@@ -187,3 +188,34 @@ def test_django_errors_inside_the_api_have_the_api_shape(
     assert response.json()["code"] == code and "internals" not in response.content.decode()
     if error is Http404:  # exactly as our own "not found"
         assert response.json() == readonly.get("/api/w/alpha/teams/987654").json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/w/alpha/teams", {"name": "Team\x00A"}),
+        ("post", "/api/w/alpha/accounts", {"name": "Acme", "tags": ["ok", "bad\x00"]}),
+        ("get", "/api/w/alpha/contacts?q=wang%00", None),
+    ],
+)
+def test_text_with_a_nul_character_is_refused_naming_the_field(rm, method, path, body):  # noqa: F811
+    """PostgreSQL cannot store NUL in text: such input failed there, a 500 (found by the
+    fuzzer on PostgreSQL)."""
+    client = Client()
+    client.force_login(rm.world.user("alpha", "admin"))
+    if body is None:
+        response = client.get(path)
+    else:
+        response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"], response.json()
+
+
+def test_a_page_form_with_a_nul_character_is_refused(rm):  # noqa: F811
+    client = Client()
+    client.force_login(rm.world.user("alpha", "admin"))
+    before = Team.objects.count()
+    response = client.post("/w/alpha/teams/", {"name": "Team\x00A"})
+    assert response.status_code == 400
+    assert "cannot be stored" in response.content.decode()
+    assert Team.objects.count() == before

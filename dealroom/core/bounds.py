@@ -1,4 +1,4 @@
-"""Integers from requests stay inside what the database holds.
+"""Integers and texts from requests stay inside what the database holds.
 
 A 64-bit integer column, and SQLite's LIMIT and OFFSET, hold -2**63 .. 2**63-1, while Python's
 and pydantic's integers have no bound: a larger id, version or limit reached the database and
@@ -44,3 +44,33 @@ class LimitOffset(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=INT64_MAX)
         offset: Offset = 0
+
+
+def nul_field(data, path: str = "") -> str | None:
+    """The first field of a request's data (a QueryDict, or parsed JSON) whose text holds a
+    NUL character, named as the API names fields ("a.b.0"); None when there is none.
+    PostgreSQL's text columns cannot store NUL: such a value failed at the database, a 500.
+    Django's form fields refuse it already; views and the API that read data directly did
+    not."""
+    if isinstance(data, str):
+        return path or "request" if "\x00" in data else None
+    if hasattr(data, "lists"):  # a QueryDict: every value of every key
+        for key, values in data.lists():
+            for value in values:
+                if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+                    return key.replace("\x00", "")
+        return None
+    if isinstance(data, dict):
+        items: list = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    else:
+        return None
+    for key, value in items:
+        name = f"{path}.{key}" if path else str(key)
+        if "\x00" in name:
+            return path or "request"
+        found = nul_field(value, name)
+        if found is not None:
+            return found
+    return None

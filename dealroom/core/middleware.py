@@ -1,7 +1,23 @@
+import json
+
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from .bounds import nul_field
+from .errors import DomainError, Invalid
+
+NUL_MESSAGE = _("This text holds a character that cannot be stored (NUL).")
+
+
+def _json_nul_field(request) -> str | None:
+    if request.content_type != "application/json" or not request.body:
+        return None
+    try:
+        return nul_field(json.loads(request.body))
+    except ValueError:
+        return None  # not JSON: the API answers that itself
 
 
 class DomainErrorMiddleware:
@@ -16,6 +32,13 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Text the database cannot hold (a NUL character) is refused before any view reads it.
+        field = nul_field(request.GET) or nul_field(request.POST) or _json_nul_field(request)
+        if field is not None:
+            error = Invalid(fields={field: str(NUL_MESSAGE)})
+            if request.path.startswith("/api/"):
+                return JsonResponse(error.as_dict(), status=error.status)
+            return self.process_exception(request, error)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
