@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dealroom.core.actors import Actor
+from dealroom.workspaces import config
 
 from .models import (
     AccountKind,
@@ -166,14 +167,22 @@ def custom_field(cf: CustomField) -> Field:
 
 
 def custom_fields(workspace_id: int, object_type: str, actor: Actor | None = None):
-    """Active custom field definitions (memoised per actor, one query per object type)."""
+    """Active custom field definitions (one query per object type, memoised per actor and
+    kept per configuration version: workspaces/config.py)."""
     cache = actor.memo.setdefault("custom fields", {}) if actor is not None else {}
     if object_type not in cache:
-        cache[object_type] = list(
-            CustomField.objects.filter(
-                workspace_id=workspace_id, object_type=object_type, is_active=True
+
+        def read() -> tuple[CustomField, ...]:
+            return tuple(
+                CustomField.objects.filter(
+                    workspace_id=workspace_id, object_type=object_type, is_active=True
+                )
             )
-        )
+
+        if actor is not None and actor.workspace_id == workspace_id:
+            cache[object_type] = config.shared(actor, ("custom fields", object_type), read)
+        else:
+            cache[object_type] = read()
     return cache[object_type]
 
 
@@ -184,10 +193,19 @@ def all_fields(workspace_id: int, object_type: str, actor: Actor | None = None) 
     ]
 
 
-def fields_for(actor: Actor, object_type: str) -> list[Field]:
-    """The fields this actor may see, in display order."""
+def fields_for(actor: Actor, object_type: str) -> tuple[Field, ...]:
+    """The fields this actor may see, in display order. Kept in the actor's memo (a list's
+    rows each ask: building the catalogue per row was a fifth of an API list of leads) while
+    the rules and custom fields it was built from are the ones the actor holds."""
     rules = field_rules(actor, object_type)
-    return [f for f in all_fields(actor.workspace_id, object_type, actor) if rules.can_see(f.name)]
+    custom = custom_fields(actor.workspace_id, object_type, actor)
+    key = (object_type, get_language())  # labels of choices are translated when built
+    memo = actor.memo.setdefault("fields for", {})
+    kept = memo.get(key)
+    if kept is None or kept[0] is not rules or kept[1] is not custom:
+        fields = all_fields(actor.workspace_id, object_type, actor)
+        kept = memo[key] = (rules, custom, tuple(f for f in fields if rules.can_see(f.name)))
+    return kept[2]
 
 
 def field_map(actor: Actor, object_type: str) -> dict[str, Field]:

@@ -207,13 +207,18 @@ COUNT_CAP = 1000
 
 def record_page(*, actor: Actor, query: ListQuery) -> Page:
     qs = record_list(actor=actor, query=query)
-    counted = qs.order_by()[: COUNT_CAP + 1].count()
-    exact = counted <= COUNT_CAP
     number = query.page
-    if exact:
-        number = min(number, max(1, -(-counted // query.per_page)))
     start = (number - 1) * query.per_page
     rows = list(qs[start : start + query.per_page + 1])  # one more: is there a next page?
+    if len(rows) <= query.per_page and (rows or start == 0):
+        counted = start + len(rows)  # the last page: the rows tell the total, no count
+    else:
+        counted = qs.order_by()[: COUNT_CAP + 1].count()
+        if counted <= COUNT_CAP and not rows:  # past the end: the last page instead
+            number = max(1, -(-counted // query.per_page))
+            start = (number - 1) * query.per_page
+            rows = list(qs[start : start + query.per_page + 1])
+    exact = counted <= COUNT_CAP
     has_next = len(rows) > query.per_page
     return Page(
         rows[: query.per_page],

@@ -15,8 +15,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from dealroom.core.actors import Actor, Member, System
+from dealroom.workspaces import config
 
 from .lookups import InArray
 from .models import (
@@ -93,23 +95,29 @@ class Scope:
 def scope_for(actor: Member) -> Scope:
     cache = _cache(actor)
     if "scope" not in cache:
-        from dealroom.workspaces.models import Territory
-
-        sees_all = actor.is_admin or settings_for(actor.workspace_id).reps_see_all
-        owner_ids: frozenset[int] = frozenset()
-        territories: dict[str, set[str]] = {}
-        if not sees_all:
-            owner_ids = owner_ids_for(actor)
-            for kind, values in Territory.objects.filter(
-                workspace_id=actor.workspace_id, members=actor.membership
-            ).values_list("kind", "values"):
-                territories.setdefault(kind, set()).update(v for v in values if v)
-        cache["scope"] = Scope(
-            sees_all=sees_all,
-            owner_ids=owner_ids,
-            territories=tuple((k, tuple(sorted(v))) for k, v in sorted(territories.items())),
-        )
+        # Settings, team tree and territories: kept per configuration version (config.py).
+        key = ("customer scope", actor.membership.pk, actor.role)
+        cache["scope"] = config.shared(actor, key, lambda: _scope(actor))
     return cache["scope"]
+
+
+def _scope(actor: Member) -> Scope:
+    from dealroom.workspaces.models import Territory
+
+    sees_all = actor.is_admin or settings_for(actor.workspace_id).reps_see_all
+    owner_ids: frozenset[int] = frozenset()
+    territories: dict[str, set[str]] = {}
+    if not sees_all:
+        owner_ids = owner_ids_for(actor)
+        for kind, values in Territory.objects.filter(
+            workspace_id=actor.workspace_id, members=actor.membership
+        ).values_list("kind", "values"):
+            territories.setdefault(kind, set()).update(v for v in values if v)
+    return Scope(
+        sees_all=sees_all,
+        owner_ids=owner_ids,
+        territories=tuple((k, tuple(sorted(v))) for k, v in sorted(territories.items())),
+    )
 
 
 def collaborating(actor: Member, object_type: str, levels: Iterable[str] | None = None):
@@ -133,7 +141,7 @@ def record_q(actor: Member, object_type: str, *, listing: bool = False) -> Q:
         # Without statistics SQLite answers the OR below by walking the sort index and
         # reading every account's row: a rep's capped count read 24k of 50k accounts to find
         # 1,000. As a set of index lookups it reads the rep's own few thousand.
-        return Q(pk__in=_visible_account_ids(actor, scope))
+        return Q(pk__in=_id_set(actor, "accounts", lambda: _visible_account_ids(actor, scope)))
     q = Q(owner_id__in=scope.owner_ids) | Q(pk__in=collaborating(actor, object_type))
     if TERRITORY_FIELDS[ObjectType(object_type)]:
         for field, values in scope.territories:
@@ -158,15 +166,36 @@ def _contact_listing_q(actor: Member, scope: Scope) -> Q:
     walks against the links, ~10× slower for a rep's list; it stays the shape for a few given
     rows (a detail page, search hits), where building the whole set would be the waste.
     The two databases want the set written differently (benchmarks/customers.py)."""
-    shared = collaborating(actor, ObjectType.CONTACT)
-    linked = _linked_contact_ids(actor, scope)
+
+    def shared_or_linked():
+        shared = collaborating(actor, ObjectType.CONTACT)
+        return shared.union(*_linked_contact_ids(actor, scope))
+
     if connection.vendor == "postgresql":
         # Owned contacts by their column, the rest as one set: the OR keeps PostgreSQL from
         # turning the set into a join it misjudges, so it walks the sort index and probes the
         # (hashed) set. SQLite is 1.6-2.6× slower this way.
-        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=shared.union(*linked))
-    owned = Contact.objects.filter(workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids)
-    return Q(pk__in=owned.values("pk").union(shared, *linked))
+        ids = _id_set(actor, "contacts", shared_or_linked)
+        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=ids)
+
+    def all_ids():
+        owned = Contact.objects.filter(
+            workspace_id=actor.workspace_id, owner_id__in=scope.owner_ids
+        )
+        shared = collaborating(actor, ObjectType.CONTACT)
+        return owned.values("pk").union(shared, *_linked_contact_ids(actor, scope))
+
+    return Q(pk__in=_id_set(actor, "contacts", all_ids))
+
+
+def _id_set(actor: Member, name: str, build: Callable[[], Any]) -> RawSQL:
+    """A listing's set of ids (`build()`, a UNION of querysets) as SQL compiled once per
+    configuration version (workspaces/config.py): its text and parameters depend only on the
+    actor's scope, and building and compiling it through the ORM on every request cost
+    more than running it. The same SQL as the querysets', so the same plans."""
+    key = ("listing ids", name, actor.membership.pk, actor.role)
+    sql, params = config.shared(actor, key, lambda: build().query.sql_with_params())
+    return RawSQL(sql, params)  # noqa: S611  (Django's own compilation, values as parameters)
 
 
 def _linked_contact_ids(actor: Member, scope: Scope) -> list:
@@ -273,7 +302,11 @@ def owner_ids_for(actor: Member) -> frozenset[int]:
     if "owner_ids" not in cache:
         from dealroom.workspaces.selectors import managed_member_ids
 
-        cache["owner_ids"] = frozenset(managed_member_ids(actor=actor))
+        cache["owner_ids"] = config.shared(
+            actor,
+            ("owner ids", actor.membership.pk),
+            lambda: frozenset(managed_member_ids(actor=actor)),
+        )
     return cache["owner_ids"]
 
 
@@ -325,17 +358,22 @@ def field_rules(actor: Actor, object_type: str) -> FieldRules:
         return NO_RULES
     cache = _cache(actor)
     if "fields" not in cache:
-        rules: dict[str, dict[str, set[str]]] = {}
-        for obj, field, access in FieldPermission.objects.filter(
-            workspace_id=actor.workspace_id, role=actor.role
-        ).values_list("object_type", "field", "access"):
-            kind = "hidden" if access == FieldAccess.HIDDEN else "readonly"
-            rules.setdefault(obj, {"hidden": set(), "readonly": set()})[kind].add(field)
-        cache["fields"] = {
-            obj: FieldRules(hidden=frozenset(r["hidden"]), readonly=frozenset(r["readonly"]))
-            for obj, r in rules.items()
-        }
+        key = ("field rules", actor.role)
+        cache["fields"] = config.shared(actor, key, lambda: _role_rules(actor))
     return cache["fields"].get(object_type, NO_RULES)
+
+
+def _role_rules(actor: Member) -> dict[str, FieldRules]:
+    rules: dict[str, dict[str, set[str]]] = {}
+    for obj, field, access in FieldPermission.objects.filter(
+        workspace_id=actor.workspace_id, role=actor.role
+    ).values_list("object_type", "field", "access"):
+        kind = "hidden" if access == FieldAccess.HIDDEN else "readonly"
+        rules.setdefault(obj, {"hidden": set(), "readonly": set()})[kind].add(field)
+    return {
+        obj: FieldRules(hidden=frozenset(r["hidden"]), readonly=frozenset(r["readonly"]))
+        for obj, r in rules.items()
+    }
 
 
 def forget(actor: Actor) -> None:

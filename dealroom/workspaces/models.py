@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -75,12 +77,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
 
+def new_config_version() -> int:
+    return secrets.randbits(62)
+
+
 class Workspace(models.Model):
     """A tenant. Every domain row belongs to exactly one workspace."""
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), unique=True, max_length=60)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Names the state of the configuration every request reads (field permissions, custom
+    # fields, settings, teams, territories): a new random value on each change, so processes
+    # keep what they read per value (workspaces/config.py). Only `config_changed` writes it.
+    config_version = models.BigIntegerField(default=new_config_version, editable=False)
 
     class Meta:
         verbose_name = _("workspace")

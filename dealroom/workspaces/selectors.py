@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from dealroom.core.actors import Actor, Member
 from dealroom.core.errors import NotFound
 
+from . import config
 from .models import ApiToken, Invitation, Membership, Team, Territory, User, Workspace
 
 
@@ -19,7 +20,9 @@ def member_for_user(user, slug: str) -> Member | None:
         )
     except Membership.DoesNotExist:
         return None
-    return Member(membership)
+    actor = Member(membership)
+    config.remember_version(actor)  # read with the membership: no query of its own
+    return actor
 
 
 def member_get_or_404(user, slug: str) -> Member:

@@ -117,6 +117,7 @@ def test_list_and_detail_queries_do_not_grow(cx, rep_client, object_type):
         )
     services.note_add(actor=rep, object_type=object_type, record_id=first.pk, body="hello")
     rep_client.get(reverse("dashboard", args=[SLUG]))  # the first visit records the workspace
+    rep_client.get(url(f"{object_type}_detail", first.pk))  # and reads the configuration
     small_list = _queries(rep_client, url(f"{object_type}_list") + "?per_page=100")
     small_detail = _queries(rep_client, url(f"{object_type}_detail", first.pk))
     for i in range(90):

@@ -13,6 +13,7 @@ from dealroom.activity.models import Audience
 from dealroom.activity.services import record as record_event
 from dealroom.core.actors import Actor, Member, System
 from dealroom.core.errors import Forbidden, Invalid, NotFound
+from dealroom.workspaces.config import config_changed
 from dealroom.workspaces.models import Role
 
 from .. import visibility
@@ -91,6 +92,7 @@ def custom_field_create(
         in_list=bool(in_list),
         position=position,
     )
+    config_changed(actor)
     record_event(
         actor=actor,
         verb="custom_field.created",
@@ -120,6 +122,7 @@ def custom_field_update(
     cf.in_list = bool(in_list)
     cf.is_active = bool(active)
     cf.save()
+    config_changed(actor)
     record_event(
         actor=actor,
         verb="custom_field.updated",
@@ -160,6 +163,7 @@ def field_permission_set(
             role=role,
             access=access,
         )
+    config_changed(actor)
     visibility.forget(actor)
     record_event(
         actor=actor,
@@ -194,6 +198,7 @@ def customer_settings_update(*, actor: Actor, **values) -> CustomerSettings:
     settings.lead_claim_limit = numbers["lead_claim_limit"]
     settings.lead_return_days = numbers["lead_return_days"]
     settings.save()
+    config_changed(actor)
     visibility.forget(actor)
     record_event(
         actor=actor,

@@ -25,6 +25,7 @@ from dealroom.core.tokens import new_token, token_hash
 from dealroom.realtime.publish import close_user_sockets
 
 from .. import access
+from ..config import config_changed
 from ..models import (
     Invitation,
     Membership,
@@ -245,6 +246,7 @@ def invitation_accept(
             True,
         )
         membership.save(update_fields=["role", "team", "is_active"])
+    config_changed(workspace_id=invitation.workspace_id)  # a manager above sees more
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -321,6 +323,7 @@ def member_role_change(*, actor: Actor, membership_id: int, role: str) -> Member
     old = m.role
     m.role = role
     m.save(update_fields=["role"])
+    config_changed(actor)
     record(
         actor=actor,
         verb="member.role_changed",
@@ -342,6 +345,7 @@ def member_deactivate(*, actor: Actor, membership_id: int) -> Membership:
     _keep_an_admin(m)
     m.is_active = False
     m.save(update_fields=["is_active"])
+    config_changed(actor)
     record(
         actor=actor,
         verb="member.deactivated",
@@ -362,6 +366,7 @@ def member_reactivate(*, actor: Actor, membership_id: int) -> Membership:
         return m
     m.is_active = True
     m.save(update_fields=["is_active"])
+    config_changed(actor)
     record(
         actor=actor,
         verb="member.reactivated",
@@ -385,6 +390,7 @@ def member_team_set(*, actor: Actor, membership_id: int, team_id: int | None) ->
         return m
     m.team = team
     m.save(update_fields=["team"])
+    config_changed(actor)
     record(
         actor=actor,
         verb="member.team_changed",
@@ -436,6 +442,7 @@ def team_create(
     _require(access.can_manage_teams(actor))
     fields = _team_fields(actor, None, name, parent_id, manager_id)
     team = Team.objects.create(workspace_id=actor.workspace_id, **fields)
+    config_changed(actor)
     record(actor=actor, verb="team.created", target=team, data={"name": team.name})
     return team
 
@@ -451,6 +458,7 @@ def team_update(
     for key, value in _team_fields(actor, team, name, parent_id, manager_id).items():
         setattr(team, key, value)
     team.save()
+    config_changed(actor)
     record(actor=actor, verb="team.updated", target=team, data={"name": team.name})
     return team
 
@@ -466,6 +474,7 @@ def team_delete(*, actor: Actor, team_id: int) -> None:
     name = team.name
     record(actor=actor, verb="team.deleted", target=team, data={"name": name})
     team.delete()
+    config_changed(actor)
 
 
 # -- territories -----------------------------------------------------------------------------
@@ -510,6 +519,7 @@ def territory_create(
     members = fields.pop("members")
     territory = Territory.objects.create(workspace_id=actor.workspace_id, **fields)
     territory.members.set(members)
+    config_changed(actor)
     record(actor=actor, verb="territory.created", target=territory, data={"name": territory.name})
     return territory
 
@@ -536,6 +546,7 @@ def territory_update(
         setattr(territory, key, value)
     territory.save()
     territory.members.set(members)
+    config_changed(actor)
     record(actor=actor, verb="territory.updated", target=territory, data={"name": territory.name})
     return territory
 
@@ -548,3 +559,4 @@ def territory_delete(*, actor: Actor, territory_id: int) -> None:
         raise NotFound()
     record(actor=actor, verb="territory.deleted", target=territory, data={"name": territory.name})
     territory.delete()
+    config_changed(actor)
