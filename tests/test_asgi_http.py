@@ -222,3 +222,26 @@ async def test_an_answer_sent_whole_logs_nothing(world, caplog):
     status, _headers, _content = await call("/robots.txt")
     assert status == 200
     assert [r for r in caplog.records if r.name == "dealroom.core.asgi"] == []
+
+
+async def test_requests_one_after_another_keep_their_thread(trips):
+    """A request's thread lives on for the next (with its database connections): Django's
+    handler started a new thread, and a new connection, per request (benchmarks/api.py)."""
+    for _ in range(3):
+        status, _headers, _content = await call("/robots.txt")
+        assert status == 200
+    assert len(trips["started"]) == 1
+
+
+def test_requests_at_once_never_share_a_thread():
+    from dealroom.core.asgi import _Threads
+
+    threads = _Threads()
+    busy = [threads.take() for _ in range(_Threads.KEEP + 2)]
+    assert len(set(busy)) == len(busy)  # as many as are busy: a slow one blocks no other
+    for thread in busy:
+        threads.give_back(thread)
+    assert len(threads.idle) == _Threads.KEEP  # the rest were let go
+    assert threads.take() is busy[_Threads.KEEP - 1]
+    for thread in busy:
+        thread.shutdown(wait=False)
