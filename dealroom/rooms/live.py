@@ -148,6 +148,16 @@ def activity_ops(actor: Actor, room: Room, events, *, slug: str) -> str:
     return _op("upsert-many", html, into="#room-activity", mode="prepend")
 
 
+def activity_list_ops(actor: Actor, room: Room, *, slug: str) -> str:
+    """The activity list read again, as the page renders it: after items were made internal,
+    entries the reader saw may no longer be theirs to see."""
+    events = selectors.room_activity(actor=actor, room=room, limit=20)
+    html = render_to_string(
+        "rooms/_activity_list.html", context(actor, room, slug=slug, events=events)
+    )
+    return _op("replace", html)
+
+
 def reader_kind(actor: Actor, room: Room) -> tuple:
     """What a render of the room can differ by, besides the language: a guest of the room; or a
     member of a role, running the room or not, allowed to post or not. Readers of one kind
@@ -231,8 +241,11 @@ def event_ops(actor: Actor, room: Room, events, *, slug: str) -> SafeString:
             parts.append(_op("replace", html))
     if any(e.verb.startswith(ENGAGEMENT_VERBS) for e in events):
         parts.append(engagement_ops(actor, room, slug=slug))
-    if events:
+    if any(e.verb == "room.items_withdrawn" for e in events):
+        parts.append(activity_list_ops(actor, room, slug=slug))  # older entries may have gone
+    elif events:
         parts.append(activity_ops(actor, room, list(reversed(events)), slug=slug))
+    if events:
         parts.append(cursor_op(events[-1].pk))
     return mark_safe("".join(parts))  # noqa: S308 - every part is rendered by templates
 

@@ -155,6 +155,20 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         guest.reload()
         expect(guest.get_by_test_id("thread-room")).to_contain_text(reply)
         assert secret not in guest.content()
+        # The seller makes the guest's task internal: it leaves the guest's page live, and
+        # neither the page nor the activity tab names it afterwards.
+        seller_row.get_by_test_id("task-title").click()
+        edit = seller.get_by_test_id("task-edit-form")
+        seller.locator("#task-panel-host details").filter(has=edit).locator("summary").click()
+        edit.locator("input[name=internal]").check()
+        edit.get_by_role("button", name="Save task").click()
+        expect(seller_row.locator(".badge.bg-yellow-lt")).to_be_visible(timeout=LIVE)
+        expect(guest.get_by_test_id("room-plan")).not_to_contain_text(task_title, timeout=LIVE)
+        expect(guest.get_by_test_id("room-activity")).not_to_contain_text(task_title)
+        assert task_title not in guest.content()
+        guest.goto(guest.url.split("#")[0] + "activity/")
+        assert task_title not in guest.content()
+
         assert seller.url == room_url
         assert not csp_violations(console_messages)
     finally:

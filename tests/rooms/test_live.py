@@ -122,6 +122,7 @@ async def test_a_task_made_internal_leaves_the_guests_page_live_without_its_titl
     await sync_to_async(services.task_update)(actor=rm.rep, task_id=task.pk, data={"internal": "1"})
     html = await receive_until(guest, 'id="room-plan"')
     assert f'data-id="task-panel-{task.pk}"' in html  # an open panel of it closes
+    assert 'id="room-activity"' in html  # the activity list read again, without its entries
     assert "Discount terms" not in html
     await resume(guest, 0)  # a page reloading its whole history: nothing of it either
     await asyncio.sleep(0.5)
