@@ -17,8 +17,18 @@ EVENT_JOBS: dict[str, list[str]] = {
 }
 
 
-def enqueue_jobs(*, event_id: int, verb: str) -> None:
-    for path in EVENT_JOBS.get(verb, []):
+# Jobs that have work only when the event's data says so: a task's event asks for meeting
+# invitations (`invite`) only when there are some to send, and no job is queued otherwise.
+JOB_NEEDS: dict[str, str] = {"dealroom.rooms.tasks.mail_meeting_invitations": "invite"}
+
+
+def jobs_for(verb: str, data: dict) -> list[str]:
+    """The jobs an event with this verb and data hands to the queue after commit."""
+    return [p for p in EVENT_JOBS.get(verb, []) if p not in JOB_NEEDS or data.get(JOB_NEEDS[p])]
+
+
+def enqueue_jobs(*, event_id: int, jobs: list[str]) -> None:
+    for path in jobs:
         try:
             import_string(path).enqueue(event_id=event_id)
         except Exception:  # the change is committed; a broken queue must not fail the request

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dealroom.core.actors import Actor, Guest, Member, System
 
+from .jobs import enqueue_jobs, jobs_for
 from .models import ActivityEvent, Audience, EventAlso, Notification
 
 
@@ -65,24 +66,23 @@ def record(
         Notification(workspace_id=actor.workspace_id, recipient_id=uid, event=event)
         for uid in recipients
     )
+    jobs = jobs_for(verb, payload)
     transaction.on_commit(
-        partial(dispatch, event.pk, actor.workspace_id, verb, event.target_type, event.target_id)
+        partial(dispatch, event.pk, actor.workspace_id, jobs, event.target_type, event.target_id)
     )
     return event
 
 
 def dispatch(
-    event_id: int, workspace_id: int, verb: str, target_type: str = "", target_id=None
+    event_id: int, workspace_id: int, jobs: list[str], target_type: str = "", target_id=None
 ) -> None:
     """Runs after commit only: a rolled-back service never reaches here."""
     from dealroom.realtime import publish
 
-    from .jobs import enqueue_jobs
-
     publish.event_happened(
         workspace_id=workspace_id, event_id=event_id, target_type=target_type, target_id=target_id
     )
-    enqueue_jobs(event_id=event_id, verb=verb)
+    enqueue_jobs(event_id=event_id, jobs=jobs)
 
 
 @transaction.atomic

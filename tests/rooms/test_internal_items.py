@@ -222,3 +222,15 @@ def test_an_item_made_internal_leaves_the_guests_activity_digests_and_api(rm, gu
     for message in _to("wang@customer.test"):
         for text in ("Pilot", "Discount terms", "15% off", "Price list"):
             assert text not in message.subject + message.body, text
+
+
+def test_a_task_event_queues_the_invitation_job_only_with_invitations_to_send():
+    """Every task change used to queue a job (a row in the job table, a worker's turn) to find
+    there was no meeting to mail."""
+    from dealroom.activity.jobs import jobs_for
+
+    job = "dealroom.rooms.tasks.mail_meeting_invitations"
+    assert jobs_for("room_task.updated", {"task": 1, "invite": []}) == []
+    assert jobs_for("room_task.created", {"task": 1}) == []
+    assert jobs_for("room_task.created", {"task": 1, "invite": [7]}) == [job]
+    assert jobs_for("member.joined", {}) == ["dealroom.activity.tasks.mail_notifications"]
