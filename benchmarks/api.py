@@ -520,15 +520,9 @@ def main(argv: list[str] | None = None) -> None:
     logs = Path(tempfile.mkdtemp(prefix="dealroom-api-"))
     target = common.configure(args)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        common.migrate(target)
         from django.db import connections
 
-        t = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"{common.describe_db(target.vendor)}; migrated in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         world = seed(args)
         install_write_counter()

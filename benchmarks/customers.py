@@ -1059,6 +1059,19 @@ def report(figures: list[Figure]) -> None:
         print(line(r))
 
 
+def migrate(target) -> None:
+    """Django set up on the throwaway database and migrated; prints the database and how
+    long migrating took (every benchmark starts so)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"{describe_db(target.vendor)}; migrated in {time.perf_counter() - t:.1f} s")
+
+
 def describe_db(vendor: str) -> str:
     from django.db import connection
 
@@ -1109,14 +1122,7 @@ def main(argv: Iterable[str] | None = None) -> None:
 
     target = configure(args)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        t = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"{describe_db(target.vendor)}; migrated in {time.perf_counter() - t:.1f} s")
+        migrate(target)
 
         t = time.perf_counter()
         if args.reuse:

@@ -1594,15 +1594,9 @@ def main(argv: list[str] | None = None) -> None:
         room = None
         if "dealroom" in args.systems:
             target = common.configure(args)
-            import django
-
-            django.setup()
-            from django.core.management import call_command
+            common.migrate(target)
             from django.db import connections
 
-            t = now()
-            call_command("migrate", verbosity=0)
-            print(f"{common.describe_db(target.vendor)}; migrated in {now() - t:.1f} s")
             t = now()
             sellers = args.clients // 2
             # The warm-up opens 4 sockets of each kind whatever --clients says.

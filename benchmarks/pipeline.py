@@ -499,14 +499,7 @@ def main(argv: Iterable[str] | None = None) -> None:
 
     target = common.configure(args)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        t = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"{common.describe_db(target.vendor)}; migrated in {time.perf_counter() - t:.1f} s")
+        common.migrate(target)
 
         t = time.perf_counter()
         world = seed_members()
