@@ -5,9 +5,10 @@ validation errors and anything unexpected become JSON {code, message, fields}.""
 import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -149,17 +150,20 @@ api.add_exception_handler(BadRequest, _answer_as(Invalid))
 api.add_exception_handler(SuspiciousOperation, _answer_as(Invalid))
 
 
+def _server_error_body() -> dict:
+    return {
+        "code": "server_error",
+        "message": _("Something went wrong on our side. Please try again later."),
+        "fields": {},
+    }
+
+
 @api.exception_handler(Exception)
 def server_error(request, exc: Exception):
     """Anything else is our fault: logged with its traceback, answered in JSON (not Django's
     HTML page) without internals. ninja's own handler re-raised it to Django."""
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    body = {
-        "code": "server_error",
-        "message": _("Something went wrong on our side. Please try again later."),
-        "fields": {},
-    }
-    return api.create_response(request, body, status=500)
+    return api.create_response(request, _server_error_body(), status=500)
 
 
 api.add_router("", "dealroom.workspaces.api.router")
@@ -167,3 +171,23 @@ api.add_router("", "dealroom.activity.api.router")
 api.add_router("", "dealroom.customers.api.router")
 api.add_router("", "dealroom.pipeline.api.router")
 api.add_router("", "dealroom.rooms.api.router")
+
+
+# -- errors raised outside the API's operations (no such path under /api/, a failure in the
+# middleware): Django's error views, answered in the API's shape under /api/.
+
+
+def _api_or_page(status: int, error: type[DomainError] | None, page):
+    def handler(request, exception=None):
+        if not request.path.startswith("/api/"):
+            return page(request, exception) if exception is not None else page(request)
+        body = error().as_dict() if error is not None else _server_error_body()
+        return JsonResponse(body, status=status)
+
+    return handler
+
+
+not_found_view = _api_or_page(404, NotFound, defaults.page_not_found)
+permission_denied_view = _api_or_page(403, Forbidden, defaults.permission_denied)
+bad_request_view = _api_or_page(400, Invalid, defaults.bad_request)
+server_error_view = _api_or_page(500, None, defaults.server_error)

@@ -59,3 +59,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ errors are JSON even where no operation answered (config/api.py).
+handler400 = "config.api.bad_request_view"
+handler403 = "config.api.permission_denied_view"
+handler404 = "config.api.not_found_view"
+handler500 = "config.api.server_error_view"

@@ -219,3 +219,27 @@ def test_a_page_form_with_a_nul_character_is_refused(rm):  # noqa: F811
     assert response.status_code == 400
     assert "cannot be stored" in response.content.decode()
     assert Team.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/api/w/alpha/nothing-here", "/api/w/alpha/contacts/x/y"]
+)
+def test_a_path_no_operation_answers_is_a_json_404(rm, path):  # noqa: F811
+    """API errors are always JSON, also where no operation answers; pages keep their page."""
+    client = Client()
+    client.force_login(rm.world.user("alpha", "admin"))
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+    page = client.get("/w/alpha/nothing-here/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_outside_the_api_operations_is_json_under_api(rf):
+    from config.api import server_error_view
+
+    response = server_error_view(rf.get("/api/w/alpha/contacts"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["code"] == "server_error"
+    assert server_error_view(rf.get("/w/alpha/"))["Content-Type"].startswith("text/html")
