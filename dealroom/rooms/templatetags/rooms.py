@@ -74,7 +74,7 @@ def _task_row(task, base: str, take_part: bool, labels: dict, now) -> str:
     late = overdue(task, now)
     pk = int(task.pk)
     box = (
-        '<i class="ti ti-square-check-filled text-green" aria-hidden="true"></i>'
+        '<i class="ti ti-square-check text-green" aria-hidden="true"></i>'
         if done
         else '<i class="ti ti-square" aria-hidden="true"></i>'
     )
