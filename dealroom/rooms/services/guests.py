@@ -351,13 +351,17 @@ def guest_link_redeem(*, token: str, ip: str, known_session_id=None, language=""
 def _known_session(invitation: RoomInvitation, session_id) -> GuestSession | None:
     """This browser's verified session of the same guest, if it proved the address this link
     was sent to (or the workspace asks no codes): the link's room is added to it, no code."""
-    known = GuestSession.objects.filter(
-        pk=session_id if str(session_id or "").isdigit() else 0,
-        workspace_id=invitation.workspace_id,
-        contact_id=_contact_id(invitation),
-        revoked_at__isnull=True,
-        verified_at__isnull=False,
-    ).first()
+    known = (
+        GuestSession.objects.select_related("invitation")  # the address it proved, below
+        .filter(
+            pk=session_id if str(session_id or "").isdigit() else 0,
+            workspace_id=invitation.workspace_id,
+            contact_id=_contact_id(invitation),
+            revoked_at__isnull=True,
+            verified_at__isnull=False,
+        )
+        .first()
+    )
     if known is None:
         return None
     proved = known.invitation.email.lower() == invitation.email.lower()
