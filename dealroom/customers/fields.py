@@ -4,14 +4,15 @@ export and the timeline. `fields_for(actor, ...)` leaves out what the actor may 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dealroom.core import formatting
 from dealroom.core.actors import Actor
 from dealroom.workspaces import config
 
@@ -57,9 +58,23 @@ class Field:
             return str(labels.get(value, value))
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
-        if self.kind == "money" and isinstance(value, int | float | Decimal):
-            return f"{value:,.2f}"
+        if self.kind == "money":
+            return formatting.number(value, 2)
+        if self.kind in ("date", "datetime"):
+            value = _as_date(value)
+            if isinstance(value, datetime.date):
+                return formatting.when(value)
         return str(value)
+
+
+def _as_date(value):
+    """Custom date fields and change events keep a date as ISO text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return value
 
 
 def _choices(enum) -> tuple[tuple[str, str], ...]:

@@ -111,18 +111,23 @@ class BoardFilter:
         return flt
 
 
+@dataclass(frozen=True)
+class Total:
+    currency: str
+    amount: Decimal
+    weighted: Decimal
+
+
 @dataclass
 class Column:
-    """One stage of the board. Amounts are in the workspace's currency; deals in other
-    currencies are summed apart (`other`: currency, amount, weighted), never added to them."""
+    """One stage of the board. `totals`: one per currency its deals' amounts are in (the
+    workspace's currency first), never added together; none for a reader who may not see
+    amounts, nor for a column without amounts."""
 
     stage: Stage
     count: int
-    amount: Decimal | None
-    weighted: Decimal | None
     cards: list[Opportunity]
-    currency: str = ""
-    other: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    totals: list[Total] = field(default_factory=list)
 
     @property
     def has_more(self) -> bool:
@@ -244,27 +249,17 @@ def board(*, actor: Actor, opp_type: OpportunityType, flt: BoardFilter) -> list[
         ordered = shown.order_by(F("close_date").asc(nulls_last=True), "pk")
         for opp in _with_stages(list(ordered), stages):
             cards.setdefault(opp.stage_id or 0, []).append(opp)
-    columns = []
-    for stage in stages:
-        mine = [r for r in rows if r["stage_id"] == stage.pk]
-        main: dict = next((r for r in mine if r["currency"] == currency), {})
-        other = sorted(
-            (r["currency"], r["total"] or Decimal(0), r["weighted"] or Decimal(0))
-            for r in mine
-            if r["currency"] != currency and r["total"] is not None
-        )
-        columns.append(
-            Column(
-                stage=stage,
-                count=counts.get(stage.pk, 0),
-                amount=main.get("total") if show_amounts else None,
-                weighted=main.get("weighted") if show_amounts else None,
-                cards=cards[stage.pk],
-                currency=currency,
-                other=other if show_amounts else [],
+    totals: dict[int, list[Total]] = {s.pk: [] for s in stages}
+    if show_amounts:
+        held = (r for r in rows if r["total"] is not None and r["stage_id"] in totals)
+        for r in sorted(held, key=lambda r: (r["currency"] != currency, r["currency"])):
+            totals[r["stage_id"]].append(
+                Total(r["currency"], r["total"], r["weighted"] or Decimal(0))
             )
-        )
-    return columns
+    return [
+        Column(stage=s, count=counts.get(s.pk, 0), cards=cards[s.pk], totals=totals[s.pk])
+        for s in stages
+    ]
 
 
 def column_cards(

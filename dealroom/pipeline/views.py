@@ -14,13 +14,13 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dealroom.core.bounds import MAX_OFFSET, query_int
 from dealroom.core.errors import DomainError, Forbidden, Invalid, NotFound
+from dealroom.core.formatting import money
 from dealroom.core.forms import add_domain_errors, flash_domain_error
 from dealroom.core.htmx import is_htmx
 from dealroom.customers import access
@@ -93,9 +93,7 @@ def _cards(actor, deals) -> list[Card]:
                 url=f"{prefix}{opp.pk}/",
                 account=opp.account.name if opp.account_id in visible else hidden,
                 owner=opp.owner.user.full_name if opp.owner else "",
-                amount=f"{number_format(opp.amount, 0, force_grouping=True)} {opp.currency}"
-                if show_amounts and opp.amount is not None
-                else "",
+                amount=money(opp.amount, opp.currency) if show_amounts else "",
                 days_label=ngettext("%(days)d day", "%(days)d days", days) % {"days": days},
                 stuck=selectors.is_stuck(opp),
             )
@@ -130,7 +128,6 @@ def board(request, actor, type_id: int):
         "types": selectors.type_list(actor=actor),
         "columns": [(column, [next(cards) for _opp in column.cards]) for column in columns],
         "flt": flt,
-        "amounts_visible": selectors.amounts_visible(actor),
         "can_move": actor.can_write,
         "can_create": access.can_create(actor),
         "members": _members(actor),
@@ -171,7 +168,6 @@ def board_column(request, actor, type_id: int, stage_id: int):
             "cards": _cards(actor, cards),
             "more": len(cards) == selectors.CARDS_PER_COLUMN,
             "next_query": params.urlencode(),
-            "amounts_visible": selectors.amounts_visible(actor),
             "can_move": actor.can_write,
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -222,3 +223,29 @@ def test_claiming_a_lead_you_cannot_see_answers_like_a_missing_one(cx, login, ht
 
     assert body(hidden) == body(missing)
     assert Lead.objects.get(pk=lead.pk).owner_id == cx.actor("rep").membership.pk
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_dates_and_moments_read_one_way_per_language(cx, rep_client, language):
+    from django.utils import formats, timezone, translation
+
+    cf = services.custom_field_create(
+        actor=cx.world.actor("alpha", "admin"), object_type="account", label="Founded", kind="date"
+    )
+    account = cx.account(cx.world.actor("alpha", "rep"), **{f"custom.{cf.key}": "2026-01-05"})
+    rep_client.cookies["django_language"] = language
+    detail = rep_client.get(url("account_detail", account.pk)).content.decode()
+    listing = rep_client.get(url("account_list")).content.decode()
+    created = timezone.localtime(account.created_at)
+    with translation.override(language):
+        moment = formats.date_format(created, "DATETIME_FORMAT")
+        day = formats.date_format(created, "DATE_FORMAT")
+        short = formats.date_format(created, "SHORT_DATETIME_FORMAT")
+        founded = formats.date_format(datetime.date(2026, 1, 5), "DATE_FORMAT")
+    # created and updated in the details, and the timeline's "created" event
+    assert detail.count(f">{moment}<") >= 3
+    assert moment == short or f">{short}<" not in detail
+    assert f">{day}<" in listing  # the list's "updated" column: the day
+    # a custom date field reads as the record's other dates do, not as "2026-01-05"
+    assert f">{founded}<" in detail and f">{founded}<" in listing
+    assert ">2026-01-05<" not in detail + listing

@@ -4,6 +4,7 @@ denials, and query counts that do not grow with the number of deals."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -104,7 +105,7 @@ def test_board_hides_deals_and_amounts_one_may_not_see(pp, rep_client):
     html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
     assert "Mine" in html
     assert "123,456" not in html and "123456" not in html
-    assert 'data-testid="column-amount"' not in html
+    assert 'data-testid="column-total"' not in html
 
 
 def test_board_of_another_workspace_type_is_404(pp, login):
@@ -417,12 +418,83 @@ def test_deal_list_offers_type_and_stage_choices(pp, rep_client):
     assert "In propose" in html and "In qualify" not in html
 
 
-def test_board_totals_keep_currencies_apart(pp, rep_client):
-    pp.deal(name="Yuan deal", amount="1000")
-    pp.deal(name="Euro deal", amount="500", currency="EUR")
+def column_totals(html: str, stage) -> list[str]:
+    """The total lines of one board column, as text."""
+    column = html.split(f'data-testid="column-{stage.pk}"', 1)[1].split("</header>", 1)[0]
+    return [
+        re.sub(r"<[^>]+>", "", line).strip()
+        for line in re.findall(r'data-testid="column-total">(.*?)</div>', column)
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_board_totals_group_thousands_in_both_languages(pp, rep_client, language):
+    pp.deal(name="Big one", amount="119000")  # Qualify, 10 %
+    rep_client.cookies["django_language"] = language
     html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
-    assert "1,000 CNY" in html
-    assert 'data-testid="column-other-currency">500 EUR' in html
+    weighted = "weighted" if language == "en" else "加权"
+    assert column_totals(html, pp.qualify) == [f"119,000 CNY · {weighted} 11,900"]
+    assert 'data-testid="card-amount">119,000 CNY<' in html
+
+
+def test_board_totals_one_line_per_currency_held(pp, rep_client):
+    pp.deal(name="Yuan deal", stage=pp.propose, **pp.ready(amount="1000"))  # 40 %
+    pp.deal(name="Euro deal", stage=pp.propose, **pp.ready(amount="500", currency="EUR"))
+    pp.deal(name="No amount")  # Qualify
+    html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
+    assert column_totals(html, pp.propose) == [
+        "1,000 CNY · weighted 400",  # the workspace's currency first
+        "500 EUR · weighted 200",
+    ]
+    assert column_totals(html, pp.qualify) == []  # deals without amounts add no line
+    assert column_totals(html, pp.negotiate) == []  # empty: no "0 CNY"
+    assert "0 CNY" not in html.replace("1,000 CNY", "")
+
+
+def test_card_avatar_shows_the_owners_initials(pp, rep_client):
+    pp.deal(name="Latin owner")
+    user = pp.world.user("alpha", "rep")
+    user.full_name = "Sarah Müller"
+    user.save(update_fields=["full_name"])
+    html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
+    assert '<span class="avatar avatar-xs" aria-hidden="true">SM</span>' in html
+    user.full_name = "欧阳娜娜"
+    user.save(update_fields=["full_name"])
+    html = page(rep_client.get(url("pipeline_board", pp.staged.pk)))
+    assert '<span class="avatar avatar-xs" aria-hidden="true">欧</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "Jan. 5, 2031"), ("zh-hans", "2031年1月5日")]
+)
+def test_close_date_reads_the_same_on_board_detail_and_list(pp, rep_client, language, shown):
+    opp = pp.deal(name="Dated", close_date="2031-01-05")
+    rep_client.cookies["django_language"] = language
+    for page_url in (
+        url("pipeline_board", pp.staged.pk),
+        url("opportunity_detail", opp.pk),
+        url("opportunity_list"),
+    ):
+        html = page(rep_client.get(page_url))
+        assert f">{shown}<" in html, page_url
+        assert "01/05/2031" not in html and ">2031-01-05<" not in html, page_url
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_moments_on_a_deal_page_read_one_way(pp, rep_client, language):
+    from django.utils import formats, timezone, translation
+
+    opp = pp.deal(**pp.ready())
+    services.opportunity_move(actor=pp.rep, opportunity_id=opp.pk, stage_id=pp.propose.pk)
+    moved = StageChange.objects.filter(opportunity=opp).latest("pk").changed_at
+    rep_client.cookies["django_language"] = language
+    html = page(rep_client.get(url("opportunity_detail", opp.pk)))
+    with translation.override(language):
+        long = formats.date_format(timezone.localtime(moved), "DATETIME_FORMAT")
+        short = formats.date_format(timezone.localtime(moved), "SHORT_DATETIME_FORMAT")
+    # the stage history row and the timeline's event of the move
+    assert html.count(f">{long}<") >= 2
+    assert long == short or f">{short}<" not in html
 
 
 def test_referring_account_page_lists_its_referrals(pp, rep_client):

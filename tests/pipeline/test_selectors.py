@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dealroom.customers import services as customer_services
 from dealroom.pipeline import selectors, services
-from dealroom.pipeline.selectors import CARDS_PER_COLUMN, BoardFilter
+from dealroom.pipeline.selectors import CARDS_PER_COLUMN, BoardFilter, Total
 from dealroom.workspaces.models import Team
 
 from .conftest import fresh
@@ -26,6 +26,10 @@ def board(pp, actor, **flt):
 
 def by_stage(columns):
     return {c.stage.name: c for c in columns}
+
+
+def amounts(columns) -> dict[str, list[Decimal]]:
+    return {c.stage.name: [t.amount for t in c.totals] for c in columns}
 
 
 def close(pp, opp, stage):
@@ -58,16 +62,13 @@ def test_board_counts_amounts_and_weighted_per_stage(pp):
     assert [c.stage.name for c in columns] == ["Qualify", "Propose", "Negotiate", "Contract"]
     cols = by_stage(columns)
     assert [c.count for c in columns] == [3, 1, 1, 0]
-    assert cols["Qualify"].amount == Decimal("3000")
-    assert cols["Qualify"].weighted == Decimal("1100")  # 1000 × 10 % + 2000 × 50 %
-    assert (cols["Propose"].amount, cols["Propose"].weighted) == (Decimal("400"), Decimal("160"))
-    assert cols["Negotiate"].amount == Decimal("1234.56")
-    assert abs(cols["Negotiate"].weighted - Decimal("864.192")) < Decimal("0.01")
-    assert (cols["Contract"].amount, cols["Contract"].weighted, cols["Contract"].cards) == (
-        None,
-        None,
-        [],
-    )
+    # 1000 × 10 % + 2000 × 50 %
+    assert cols["Qualify"].totals == [Total("CNY", Decimal("3000"), Decimal("1100"))]
+    assert cols["Propose"].totals == [Total("CNY", Decimal("400"), Decimal("160"))]
+    [negotiate] = cols["Negotiate"].totals
+    assert negotiate.amount == Decimal("1234.56")
+    assert abs(negotiate.weighted - Decimal("864.192")) < Decimal("0.01")
+    assert (cols["Contract"].totals, cols["Contract"].cards) == ([], [])
     assert {c.pk for c in cols["Qualify"].cards} == {
         o.pk for o in cols["Qualify"].cards if o.status == "open"
     }
@@ -78,10 +79,10 @@ def test_board_shows_only_deals_the_actor_sees(pp):
     pp.deal(pp.rep, **pp.ready(amount="100"))
     pp.deal(pp.other, **pp.ready(amount="10"))
     assert [c.count for c in board(pp, pp.rep)] == [1, 0, 0, 0]
-    assert by_stage(board(pp, pp.rep))["Qualify"].amount == Decimal("100")
+    assert amounts(board(pp, pp.rep))["Qualify"] == [Decimal("100")]
     assert [c.count for c in board(pp, pp.manager)] == [1, 0, 0, 0]
     assert [c.count for c in board(pp, pp.other)] == [1, 0, 0, 0]
-    assert by_stage(board(pp, pp.admin))["Qualify"].amount == Decimal("110")
+    assert amounts(board(pp, pp.admin))["Qualify"] == [Decimal("110")]
 
 
 def test_archived_stage_leaves_the_board(pp):

@@ -1,5 +1,7 @@
 from django import forms, template
 
+from dealroom.core import formatting
+
 register = template.Library()
 
 
@@ -16,3 +18,10 @@ def control(bound_field):
     if bound_field.errors:
         css += " is-invalid"
     return bound_field.as_widget(attrs={"class": css})
+
+
+# How names, amounts and dates read: core/formatting.py, for templates.
+register.filter("initials", formatting.initials)
+register.filter("money", formatting.money)
+register.filter("day", formatting.day)
+register.filter("when", formatting.when)

@@ -115,8 +115,8 @@ def _export_cell(actor, f, record, names):
     value = value_of(record, f, actor=actor)
     if f.kind == "user":
         value = names.get(value, "")
-    if f.kind == "datetime" and value:
-        return value.isoformat()
+    if f.kind in ("date", "datetime") and value:
+        return value if isinstance(value, str) else value.isoformat()  # custom dates: ISO text
     if isinstance(value, int | float | Decimal) and not f.choices:
         return value  # a number cell, not "1,234.00" text: a negative stays a number
     return f.display(value)
