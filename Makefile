@@ -8,13 +8,10 @@ export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: demo test setup serve worker lint typecheck pytest vendor messages lock clean
 
+# Commands not echoed: the demo's summary (address, logins, guest link) stays last above the log.
 demo: setup
-	$(BIN)/dealroom demo
-	@echo ""
-	@echo "  Dealroom is starting on http://127.0.0.1:$(PORT)/"
-	@echo "  Log in as admin@demo.local / dealroom-demo (also manager@, rep1@, rep2@demo.local)"
-	@echo ""
-	PORT=$(PORT) $(BIN)/dealroom serve --with-worker
+	@PORT=$(PORT) $(BIN)/dealroom demo
+	@PORT=$(PORT) $(BIN)/dealroom serve --with-worker
 
 test: setup chromium
 	$(BIN)/ruff check .

@@ -36,7 +36,11 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and the demo's guest link. Unset: this machine, on the port in PORT (which
+# `make demo` and `make serve` pass on); `dealroom serve --port N` points it at N.
+SITE_URL = os.environ.get(
+    "SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client and the scheme (addresses
 # or networks, "*" for any): `dealroom serve` hands them to uvicorn. None by default: a
 # forwarding header from anyone else is the client's own claim, and would let one client

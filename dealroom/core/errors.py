@@ -14,8 +14,13 @@ class DomainError(Exception):
     def __init__(self, message=None, *, fields: dict[str, str] | None = None, **details):
         """`details` are facts a client acts on (the fields a stage gate misses, the stage a
         deal is in now); they go out as JSON beside the message."""
-        self.message = message or self.default_message
         self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        problems = set(self.fields.values()) - {""}
+        if message is None and len(problems) == 1:
+            # A page may have no input for that field: the one problem is the message, not
+            # "The request is not valid.", or the reason never reaches the person.
+            message = problems.pop()
+        self.message = message or self.default_message
         self.details = details
         super().__init__(str(self.message))
 

@@ -7,12 +7,19 @@ def add_domain_errors(form, error: DomainError) -> None:
     if error.status in (403, 404):
         raise error
     placed = False
+    elsewhere = []
     for field, message in error.fields.items():
         if field in form.fields and message:
             form.add_error(field, message)
             placed = True
+        elif message:
+            elsewhere.append(message)
     if not placed:
-        form.add_error(None, str(error.message))
+        form.add_error(None, error.full_message())
+        return
+    # Problems with no input on this form (the record's status, say) are said above it.
+    for message in dict.fromkeys(elsewhere):
+        form.add_error(None, message)
 
 
 def flash_domain_error(request, error: DomainError) -> None:

@@ -1,3 +1,4 @@
+import copy
 import json
 
 from django.http import JsonResponse
@@ -47,7 +48,15 @@ class DomainErrorMiddleware:
         if request.path.startswith("/api/"):
             return None  # the API maps its own errors (config/api.py)
         template = "core/_error.html" if request.headers.get("HX-Request") else "core/error.html"
-        return render(request, template, {"error": exception}, status=exception.status)
+        return render(request, template, {"error": _said_once(exception)}, status=exception.status)
+
+
+def _said_once(error: DomainError) -> DomainError:
+    """The page lists the field problems below the message: one that is the message already
+    is not listed again."""
+    shown = copy.copy(error)
+    shown.fields = {k: m for k, m in error.fields.items() if m != str(error.message)}
+    return shown
 
 
 class NoStoreMiddleware:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dealroom.core.errors import DomainError, Forbidden
+from dealroom.core.errors import DomainError, Forbidden, Invalid
 from dealroom.core.forms import add_domain_errors
 from dealroom.workspaces.guards import member_view
 
@@ -20,6 +20,7 @@ from .. import search, selectors, services, visibility
 from ..forms import (
     ConvertForm,
 )
+from ..models import LeadStatus
 from .common import (
     _account_options,
     _act,
@@ -107,6 +108,9 @@ def lead_convert(request, actor, record_id: int):
     lead = selectors.record_get(actor=actor, object_type="lead", record_id=record_id)
     if not visibility.can_edit(actor, lead):
         raise Forbidden()
+    if lead.status != LeadStatus.QUALIFIED:
+        # Said before a form is filled in that cannot succeed (the service refuses the same).
+        raise Invalid(fields={"status": _("Only a qualified lead can be converted.")})
     accounts = _account_options(actor)
     matches = (
         search.search(

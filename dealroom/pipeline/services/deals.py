@@ -136,13 +136,13 @@ def missing_fields(actor: Actor, opp: Opportunity, stages: list[Stage]) -> dict[
 
 
 def _missing_error(message: str, missing: dict[str, str], stage) -> Invalid:
-    """A gate's refusal: the labels in the message, the names for clients in `details`."""
+    """A gate's refusal: one sentence naming the labels, for the message and for the stage
+    field alike (pages and the board join the two, so a second wording would repeat it);
+    the names for clients in `details`."""
     labels = list(missing.values())
+    sentence = message % {"fields": ", ".join(f"“{m}”" for m in labels), "stage": stage}
     return Invalid(
-        message % {"fields": ", ".join(f"“{m}”" for m in labels), "stage": stage},
-        fields={"stage": _("Missing: %(fields)s") % {"fields": ", ".join(labels)}},
-        missing=labels,
-        missing_fields=list(missing),
+        sentence, fields={"stage": sentence}, missing=labels, missing_fields=list(missing)
     )
 
 
@@ -178,12 +178,11 @@ def _check_gate(actor: Actor, opp: Opportunity, target: Stage) -> None:
     if forward and opp.type.require_checklist:
         left = open_milestones(opp)
         if left:
-            raise Invalid(
-                _("Complete the checklist of “%(stage)s” first: %(items)s.")
-                % {"stage": current, "items": ", ".join(f"“{m.title}”" for m in left)},
-                fields={"stage": _("Checklist not complete.")},
-                missing=[m.title for m in left],
-            )
+            sentence = _("Complete the checklist of “%(stage)s” first: %(items)s.") % {
+                "stage": current,
+                "items": ", ".join(f"“{m.title}”" for m in left),
+            }
+            raise Invalid(sentence, fields={"stage": sentence}, missing=[m.title for m in left])
 
 
 # -- create ----------------------------------------------------------------------------------

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         import uvicorn
         from django.conf import settings
 
+        if "SITE_URL" not in os.environ:
+            # Links in e-mails point at this server. The environment carries it to the worker
+            # and to uvicorn's worker processes, which read the settings anew.
+            settings.SITE_URL = os.environ["SITE_URL"] = f"http://127.0.0.1:{port}"
         worker = None
         if with_worker:
             worker = subprocess.Popen([sys.executable, "-m", "dealroom.cli", "worker"])  # noqa: S603
