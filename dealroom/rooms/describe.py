@@ -96,6 +96,9 @@ MESSAGES = {
     ),
     "room_resource.viewed": lambda d: _("%(actor)s viewed “%(title)s”") % _task(d),
     "room_resource.downloaded": lambda d: _("%(actor)s downloaded “%(title)s”") % _task(d),
+    "room_resource.read": lambda d: (
+        _("%(actor)s has spent %(time)s on “%(title)s”") % {**_task(d), "time": d.get("time", "")}
+    ),
     "room_file.uploaded": lambda d: (
         (
             _("%(actor)s attached %(name)s to “%(title)s”")

@@ -23,17 +23,19 @@ from django.utils.safestring import SafeString, mark_safe
 from dealroom.core.actors import Actor, Guest, Member
 
 from . import selectors, visibility
+from .access import PlanRights
 from .models import Room, TaskKind
 
 PLAN_VERBS = ("room_task.", "room_milestone.")
 PEOPLE_VERBS = ("room.member_", "room.guest_", "room.invitation_")
 FILE_VERBS = ("room_resource.", "room_file.")
-# A guest opening or downloading something changes no list, only the sellers' panel.
+# A guest opening, downloading or reading something changes no list, only the sellers' panel.
 TRACKING_VERBS = frozenset(
     {
         "room_resource.opened",
         "room_resource.viewed",
         "room_resource.downloaded",
+        "room_resource.read",
         "room_file.viewed",
         "room_file.downloaded",
     }
@@ -66,6 +68,9 @@ def context(actor: Actor, room: Room, **extra) -> dict:
             "is_guest": isinstance(actor, Guest),
             "can_manage": visibility.can_manage(actor, room),
             "can_take_part": visibility.can_take_part(actor),
+            # What the plan offers whom (access.py): the reader's kind decides, as it does the
+            # render.
+            "rights": PlanRights(actor, room),
             "side": "g" if isinstance(actor, Guest) else "w",
             **extra,
         }
@@ -102,16 +107,19 @@ def plan_ops(actor: Actor, room: Room, *, slug: str) -> str:
 def task_context(actor: Actor, room: Room, task, *, slug: str) -> dict:
     """What a task's panel shows: the task, its edit form's choices, its thread."""
     plan = selectors.plan_get(actor=actor, room=room)
-    return context(
+    assigned = {a.pk for a in task.assignees.all()}
+    ctx = context(
         actor,
         room,
         slug=slug,
         task=task,
         members=selectors.member_list(actor=actor, room=room),
         milestones=[m.milestone for m in plan.milestones if m.milestone],
-        assigned={a.pk for a in task.assignees.all()},
+        assigned=assigned,
         kinds=TaskKind.choices,
     )
+    ctx["may"] = ctx["rights"].task(task, assigned)
+    return ctx
 
 
 def task_panel_ops(actor: Actor, room: Room, task_id: int, *, slug: str) -> str:

@@ -186,6 +186,10 @@ class Milestone(models.Model):
     title = models.CharField(_("milestone"), max_length=200)
     position = models.PositiveIntegerField(default=0)
     internal = models.BooleanField(_("internal"), default=False)
+    # Guests change only what they added (access.py).
+    created_by = models.ForeignKey(
+        RoomMember, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = RoomItemQuerySet.as_manager()
 
@@ -432,6 +436,8 @@ class Engagement(models.Model):
     seconds = models.PositiveIntegerField(default=0)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+    # When the sellers' open pages were last told the reading time (services/engagement.py).
+    told_at = models.DateTimeField(null=True, blank=True)
 
     objects = EngagementQuerySet.as_manager()
 

@@ -130,6 +130,16 @@ def _overdue(task) -> bool:
     return bool(task.due_at and task.status != "done" and task.due_at < timezone.now())
 
 
+class TaskMayOut(Schema):
+    """What the reader may do to the task; the services decide by the same rule
+    (rooms/access.py: a guest changes what they added, and the status of tasks assigned to
+    them)."""
+
+    edit: bool = Field(description="Change its title, details, dates, assignees or place")
+    delete: bool
+    set_status: bool
+
+
 class PlanTaskOut(Schema):
     """A task as a row of the plan: what a row shows (the selector reads only that); the
     task's own endpoint has the rest."""
@@ -147,6 +157,7 @@ class PlanTaskOut(Schema):
     position: int
     assignees: list[PersonOut]
     comment_count: int
+    may: TaskMayOut
 
     @staticmethod
     def resolve_assignees(obj) -> list:
@@ -176,6 +187,7 @@ class TaskOut(Schema):
     position: int
     assignees: list[PersonOut]
     created_by_id: int | None
+    may: TaskMayOut
     created_at: datetime
     updated_at: datetime
     done_at: datetime | None
@@ -309,6 +321,7 @@ class ResourceOrderIn(Schema):
 class ResourceBeatIn(Schema):
     start: bool = Field(False, description="The view just opened (counts a view)")
     seconds: Int64 = Field(0, description="Seconds since the previous beat (at most 60 count)")
+    end: bool = Field(False, description="The view is closing or out of sight: the last beat")
 
 
 class LinkOut(Schema):

@@ -1,8 +1,9 @@
 // How long a guest looks at a resource, for the sellers' engagement panel. Something being
 // looked at (a video playing in the room page, the viewer page of a PDF or image) says so once
 // (start=1), then every 15 s while the page is visible sends the seconds since the previous
-// beat, and the rest when the page is hidden or closed. The server counts at most 60 seconds
-// a beat, and guests only: sellers' pages carry no beat URL.
+// beat, and the rest when the page is hidden or closed (end=1: the sellers' open pages are
+// told the time then, and otherwise at most once a minute). The server counts at most 60
+// seconds a beat, and guests only: sellers' pages carry no beat URL.
 window.DealroomBeat = (function () {
   "use strict";
 
@@ -24,12 +25,14 @@ window.DealroomBeat = (function () {
     }).catch(function () { /* a lost beat only loses seconds */ });
   }
 
-  function flush() {
+  function flush(end) {
     if (!current) return;
     var now = Date.now();
     var seconds = Math.round((now - current.since) / 1000);
     current.since = now;
-    if (seconds > 0) send(current.url, { seconds: String(Math.min(seconds, 60)) });
+    var fields = { seconds: String(Math.min(seconds, 60)) };
+    if (end) fields.end = "1";
+    if (seconds > 0) send(current.url, fields);
   }
 
   // `what`: the element being looked at (only one at a time is timed).
@@ -41,20 +44,20 @@ window.DealroomBeat = (function () {
 
   function stop(what) {
     if (!current || current.what !== what) return;
-    flush();
+    flush(true);
     current = null;
   }
 
   document.addEventListener("visibilitychange", function () {
     if (!current) return;
-    if (document.visibilityState === "hidden") flush();
+    if (document.visibilityState === "hidden") flush(true);
     else current.since = Date.now(); // time spent away is not viewing time
   });
-  window.addEventListener("pagehide", flush);
+  window.addEventListener("pagehide", function () { flush(true); });
   setInterval(function () {
     if (!current || document.visibilityState !== "visible") return;
     if (!document.contains(current.what)) { stop(current.what); return; }
-    flush();
+    flush(false);
   }, BEAT_MS);
 
   // A viewer page: what it shows is looked at for as long as the page is open.

@@ -164,10 +164,15 @@
       var actions = c.querySelector(".comment-own-actions");
       if (actions) actions.hidden = !me || c.dataset.author !== me;
     });
-    // Controls only a file's uploader may use (the page is rendered alike for every reader
-    // of a kind; the server checks again).
+    // Controls only certain people may use: a file's uploader, a task's author or assignees
+    // (the page is rendered alike for every reader of a kind; the server checks again). A
+    // task's box stays in sight for the others, only not to be ticked.
+    function among(list) { return !!me && list.split(" ").indexOf(me) >= 0; }
     document.querySelectorAll("[data-owner]").forEach(function (el) {
-      el.hidden = !me || el.dataset.owner !== me;
+      el.hidden = !among(el.dataset.owner);
+    });
+    document.querySelectorAll("[data-may]").forEach(function (el) {
+      el.disabled = !among(el.dataset.may);
     });
     document.querySelectorAll("[data-width]").forEach(function (bar) {
       bar.style.width = Math.max(0, Math.min(100, parseInt(bar.dataset.width, 10) || 0)) + "%";
@@ -411,6 +416,11 @@
       retry = Math.min(retry * 2, 15000);
     };
   }
+
+  // A task's panel comes in by htmx: its own controls are shown like the page's.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && room.contains(evt.detail.target)) decorate();
+  });
 
   decorate();
   toBottom(threadBox());

@@ -88,11 +88,20 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
             dealroom_server, guest_email, re.escape(dealroom_server.base_url) + r"/r/[\w-]+/"
         )
 
-        # A task for the guest, added by the seller.
+        # A task for the guest, added by the seller and assigned to the guest (a guest ticks
+        # the sellers' tasks that are theirs, no others).
         task_title = f"Upload the org chart {uid}"
         seller.get_by_test_id("task-quick-add").first.fill(task_title)
         seller.get_by_test_id("task-quick-add").first.press("Enter")
         expect(seller.get_by_test_id("room-plan")).to_contain_text(task_title)
+        new_row = seller.get_by_test_id("task").filter(has_text=task_title)
+        new_row.get_by_test_id("task-title").click()
+        assign = seller.get_by_test_id("task-edit-form")
+        seller.locator("#task-panel-host details").filter(has=assign).locator("summary").click()
+        assign.get_by_label(re.compile(f"Guest {uid}")).check()
+        assign.get_by_role("button", name="Save task").click()
+        expect(new_row.locator(".avatar")).to_have_count(1, timeout=LIVE)
+        seller.locator("#task-offcanvas .btn-close").click()
 
         # The guest, on a phone: link → landing page → button → code → the room.
         guest = new_context(viewport={"width": 375, "height": 812}, is_mobile=True).new_page()
@@ -160,6 +169,7 @@ def test_seller_and_guest_work_in_one_room_live(new_context, dealroom_server, co
         seller_row.get_by_test_id("task-title").click()
         edit = seller.get_by_test_id("task-edit-form")
         seller.locator("#task-panel-host details").filter(has=edit).locator("summary").click()
+        edit.get_by_label(re.compile(f"Guest {uid}")).uncheck()  # no guest on an internal task
         edit.locator("input[name=internal]").check()
         edit.get_by_role("button", name="Save task").click()
         expect(seller_row.locator(".badge.bg-yellow-lt")).to_be_visible(timeout=LIVE)

@@ -1,7 +1,7 @@
 """What both sides of the rooms API share: finding the room, a task, a milestone or a comment
 as the actor (404 alike for "does not exist" and "not yours"), and the shapes of what goes
 out. Reads go through rooms.selectors, writes through rooms.services; nothing here decides
-who may do what."""
+who may do what (a task's `may` is rooms/access.py's answer, as the page's controls are)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dealroom.core.actors import Actor, Guest
 from dealroom.core.errors import Invalid, NotFound
 
 from .. import selectors, services, visibility
+from ..access import PlanRights
 from ..formatting import render_comment
 from ..models import Comment, Milestone, Resource, Room, RoomFile, RoomMember, Task
 
@@ -44,6 +45,27 @@ def _of_room[T: (Task, Comment, RoomFile, Resource)](found: T | None, room: Room
 
 def task_or_404(actor: Actor, room: Room, task_id: int) -> Task:
     return _of_room(selectors.task_get(actor=actor, task_id=task_id), room)
+
+
+def _with_may(actor: Actor, room: Room, tasks: list[Task], assignees) -> None:
+    """Each task's `may` (schemas.TaskMayOut) for this reader, as the page offers it;
+    `assignees(task)` gives its assignees' member ids."""
+    rights = PlanRights(actor, room)
+    own = selectors.own_member_id(actor=actor, room=room)
+    for task in tasks:
+        may = rights.task(task, assignees(task))
+        task.may = {  # type: ignore[attr-defined]
+            "edit": may.edit.allows(own),
+            "delete": may.delete.allows(own),
+            "set_status": may.set_status.allows(own),
+        }
+
+
+def task_out(actor: Actor, room: Room, task_id: int) -> Task:
+    """A task read again as the actor, with what they may do to it."""
+    task = task_or_404(actor, room, task_id)
+    _with_may(actor, room, [task], lambda t: [a.pk for a in t.assignees.all()])
+    return task
 
 
 def milestone_or_404(actor: Actor, room: Room, milestone_id: int) -> Milestone:
@@ -151,7 +173,10 @@ def member_list(actor: Actor, room_id: int) -> list[RoomMember]:
 
 
 def plan_read(actor: Actor, room_id: int) -> dict[str, Any]:
-    plan = selectors.plan_get(actor=actor, room=room_or_404(actor, room_id))
+    room = room_or_404(actor, room_id)
+    plan = selectors.plan_get(actor=actor, room=room)
+    rows = [task for view in plan.milestones for task in view.tasks]
+    _with_may(actor, room, rows, lambda t: [p.pk for p in t.people])
     return {
         "total": plan.total,
         "done": plan.done,
@@ -173,7 +198,7 @@ def plan_read(actor: Actor, room_id: int) -> dict[str, Any]:
 
 
 def task_read(actor: Actor, room_id: int, task_id: int) -> Task:
-    return task_or_404(actor, room_or_404(actor, room_id), task_id)
+    return task_out(actor, room_or_404(actor, room_id), task_id)
 
 
 def milestone_create(actor: Actor, room_id: int, title: str, internal: bool) -> Milestone:
@@ -206,7 +231,7 @@ def milestone_reorder(actor: Actor, room_id: int, ids: list[int]) -> None:
 def task_create(actor: Actor, room_id: int, data: dict) -> Task:
     room = room_or_404(actor, room_id)
     task = services.task_create(actor=actor, room_id=room.pk, data=data)
-    return task_or_404(actor, room, task.pk)
+    return task_out(actor, room, task.pk)
 
 
 def task_update(actor: Actor, room_id: int, task_id: int, data: dict) -> Task:
@@ -215,14 +240,14 @@ def task_update(actor: Actor, room_id: int, task_id: int, data: dict) -> Task:
     room = room_or_404(actor, room_id)
     task = task_or_404(actor, room, task_id)
     services.task_update(actor=actor, task_id=task.pk, data=data)
-    return task_or_404(actor, room, task.pk)
+    return task_out(actor, room, task.pk)
 
 
 def task_status_set(actor: Actor, room_id: int, task_id: int, status: str, reason: str) -> Task:
     room = room_or_404(actor, room_id)
     task = task_or_404(actor, room, task_id)
     services.task_status_set(actor=actor, task_id=task.pk, status=status, reason=reason)
-    return task_or_404(actor, room, task.pk)
+    return task_out(actor, room, task.pk)
 
 
 def task_delete(actor: Actor, room_id: int, task_id: int) -> None:
@@ -424,11 +449,16 @@ def resource_open(actor: Actor, room_id: int, resource_id: int) -> str:
     return resource.url
 
 
-def resource_beat(actor: Actor, room_id: int, resource_id: int, *, start: bool, seconds) -> None:
+def resource_beat(
+    actor: Actor, room_id: int, resource_id: int, *, start: bool, seconds, end: bool = False
+) -> None:
     """A guest's view of a resource is open: `start` when it opens, then the seconds since the
-    previous beat (at most 60 are counted), as the room page's heartbeat sends them."""
+    previous beat (at most 60 are counted), `end` on the last, as the room page's heartbeat
+    sends them."""
     resource = resource_or_404(actor, room_or_404(actor, room_id), resource_id)
-    services.engagement_beat(actor=actor, resource_id=resource.pk, start=start, seconds=seconds)
+    services.engagement_beat(
+        actor=actor, resource_id=resource.pk, start=start, seconds=seconds, end=end
+    )
 
 
 def task_files(actor: Actor, room_id: int, task_id: int, *, slug: str) -> list[dict[str, Any]]:

@@ -349,7 +349,12 @@ def resource_beat(request, slug: str, room_id: Int64, resource_id: Int64, payloa
     """While a resource is shown: counts the guest's reading time, as the room page does."""
     with guest(request, slug, room_id) as actor:
         common.resource_beat(
-            actor, room_id, resource_id, start=payload.start, seconds=payload.seconds
+            actor,
+            room_id,
+            resource_id,
+            start=payload.start,
+            seconds=payload.seconds,
+            end=payload.end,
         )
     return Status(204, None)
 

@@ -65,6 +65,7 @@ PLAN_ROW_FIELDS = (
     "blocked_reason",
     "internal",
     "position",
+    "created_by_id",  # who may change it (access.py)
 )
 
 

@@ -45,7 +45,7 @@ def _mailable(verb: str) -> bool:
     return (
         verb in MAILED_EXACT
         or verb.startswith(MAILED_VERBS)
-        and not verb.endswith((".reordered", ".opened"))
+        and not verb.endswith((".reordered", ".opened", ".read"))
     )
 
 

@@ -1,6 +1,7 @@
-"""The mutual action plan: milestones in order, each with tasks. Everyone in the room is a
-peer here (guests too): create, edit, assign, tick, reorder. Only sellers mark an item
-internal; guests never see internal items, nor tasks under an internal milestone."""
+"""The mutual action plan: milestones in order, each with tasks. Everyone in the room adds
+items; who may change which is access.py's (a guest: what they added, and the status of tasks
+assigned to them). Only sellers mark an item internal; guests never see internal items, nor
+tasks under an internal milestone."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from dealroom.core.actors import Actor, Guest
 from dealroom.core.errors import Forbidden, Invalid, NotFound
 
+from ..access import PlanRights
 from ..models import (
     Milestone,
     NotifyLevel,
@@ -39,6 +41,20 @@ from .common import (
 
 def _shared_task(task: Task) -> bool:
     return task.is_shared
+
+
+def _may_change_milestone(actor: Actor, milestone: Milestone, own: RoomMember) -> None:
+    if not PlanRights(actor, milestone.room).milestone(milestone).allows(own.pk):
+        raise Forbidden(_("You can change only the milestones you added."))
+
+
+def _keeps_order_of_others(movable, before: list, after: list) -> None:
+    """A reorder moves only what the actor may move: everything else keeps its order among
+    itself, and its milestone (arriving from another one is a move too)."""
+    fixed_before = [item.pk for item in before if not movable(item)]
+    fixed_after = [item.pk for item in after if not movable(item)]
+    if fixed_before != fixed_after:
+        raise Forbidden(_("You can move only the items you added."))
 
 
 def _no_guests_on_internal(assignees, field: str) -> None:
@@ -158,6 +174,7 @@ def milestone_create(*, actor: Actor, room_id, title, internal=False) -> Milesto
         title=_title(title),
         internal=_internal_flag(actor, internal),
         position=(last or 0) + 1,
+        created_by=own,
     )
     room_event(
         actor,
@@ -178,6 +195,7 @@ def milestone_update(*, actor: Actor, milestone_id, title, internal=None) -> Mil
     require_participant(actor)
     room = room_for(actor, milestone.room_id)
     own = me(actor, room)
+    _may_change_milestone(actor, milestone, own)
     was_internal = milestone.internal
     milestone.title = _title(title)
     if internal is not None:
@@ -209,6 +227,7 @@ def milestone_delete(*, actor: Actor, milestone_id) -> None:
     require_participant(actor)
     room = room_for(actor, milestone.room_id)
     own = me(actor, room)
+    _may_change_milestone(actor, milestone, own)
     if (
         isinstance(actor, Guest)
         and Task.objects.filter(milestone=milestone).exclude(internal=False).exists()
@@ -234,14 +253,18 @@ def _merge_order(full: list, given: list, visible: set[int]) -> list:
 @transaction.atomic
 def milestone_reorder(*, actor: Actor, room_id, milestone_ids: list) -> None:
     room, own = taking_part(actor, room_id)
-    visible = {m.pk: m for m in Milestone.objects.visible_to(actor).filter(room=room)}
+    ordered = Milestone.objects.visible_to(actor).filter(room=room).order_by("position", "pk")
+    visible = {m.pk: m for m in ordered}
     ids = [as_int(i) for i in milestone_ids]
     if sorted(ids) != sorted(visible):
         raise Invalid(_("The plan changed meanwhile; reload and try again."))
+    given = [visible[i] for i in ids]
+    rights = PlanRights(actor, room)
+    _keeps_order_of_others(
+        lambda m: rights.milestone(m).allows(own.pk), list(visible.values()), given
+    )
     full = list(Milestone.objects.filter(room=room).order_by("position", "pk"))
-    for position, milestone in enumerate(
-        _merge_order(full, [visible[i] for i in ids], set(visible)), start=1
-    ):
+    for position, milestone in enumerate(_merge_order(full, given, set(visible)), start=1):
         Milestone.objects.filter(pk=milestone.pk).update(position=position)
     room_event(actor, room, "room_milestone.reordered", {}, shared=True, by=own)
 
@@ -349,6 +372,13 @@ def task_update(*, actor: Actor, task_id, data: dict) -> Task:
     require_participant(actor)
     room = task.room
     own = me(actor, room)
+    if not PlanRights(actor, room).task(task).edit.allows(own.pk):
+        raise Forbidden(
+            _(
+                "You can change only the tasks you added. On a task assigned to you, you can "
+                "mark it done or reopen it."
+            )
+        )
     was_shared = _shared_task(task)
     values = _clean_task(actor, room, data, task)
     assignees = values.pop("assignees", None)
@@ -389,6 +419,12 @@ def task_status_set(*, actor: Actor, task_id, status: str, reason: str = "") -> 
     task = _task_for(actor, task_id)
     require_participant(actor)
     own = me(actor, task.room)
+    assignees = list(task.assignees.all())
+    rights = PlanRights(actor, task.room).task(task, [a.pk for a in assignees])
+    if not rights.set_status.allows(own.pk):
+        raise Forbidden(
+            _("You can set the status only of tasks you added or that are assigned to you.")
+        )
     if status not in TaskStatus.values:
         raise Invalid(fields={"status": _("Choose open, done or blocked.")})
     reason = " ".join(str(reason or "").split())[:300]
@@ -398,7 +434,7 @@ def task_status_set(*, actor: Actor, task_id, status: str, reason: str = "") -> 
     task.blocked_reason = reason if status == TaskStatus.BLOCKED else ""
     task.done_at = timezone.now() if status == TaskStatus.DONE else None
     task.save(update_fields=["status", "blocked_reason", "done_at", "updated_at"])
-    watchers = [a for a in task.assignees.all() if a.pk != own.pk]
+    watchers = [a for a in assignees if a.pk != own.pk]
     if task.created_by_id and task.created_by_id != own.pk and task.created_by:
         watchers.append(task.created_by)
     room_event(
@@ -416,11 +452,10 @@ def task_status_set(*, actor: Actor, task_id, status: str, reason: str = "") -> 
 @transaction.atomic
 def task_delete(*, actor: Actor, task_id) -> None:
     """The task's author, and the sellers who run the room, delete tasks."""
-    from .. import visibility
-
     task = _task_for(actor, task_id)
+    require_participant(actor)
     own = me(actor, task.room)
-    if task.created_by_id != own.pk and not visibility.can_manage(actor, task.room):
+    if not PlanRights(actor, task.room).task(task).delete.allows(own.pk):
         raise Forbidden(_("Only who created the task, or who runs the room, deletes it."))
     data = _task_data(task)
     shared = _shared_task(task)
@@ -446,11 +481,18 @@ def task_reorder(*, actor: Actor, room_id, milestone_id, task_ids: list) -> None
     if len(moved) != len(set(ids)):
         raise Invalid(_("The plan changed meanwhile; reload and try again."))
     full = list(Task.objects.filter(room=room, milestone=milestone).order_by("position", "pk"))
-    visible = set(
+    there = list(
         Task.objects.visible_to(actor)
         .filter(room=room, milestone=milestone)
-        .values_list("pk", flat=True)
-    ) | set(ids)
+        .order_by("position", "pk")
+    )
+    rights = PlanRights(actor, room)
+    _keeps_order_of_others(
+        lambda t: rights.task(t).edit.allows(own.pk),
+        there,
+        [moved[i] for i in ids],
+    )
+    visible = {t.pk for t in there} | set(ids)
     withdrawn = []
     if milestone is not None and milestone.internal:
         # Dragged into an internal milestone: internal from now on, as if made there.

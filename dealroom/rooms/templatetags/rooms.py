@@ -6,6 +6,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from ..access import NOBODY, TaskRights, Who
 from ..formatting import render_comment
 
 register = template.Library()
@@ -39,7 +40,14 @@ def presence_key(member) -> str:
     return f"m{member.membership_id}" if member.membership_id else f"g{member.contact_id}"
 
 
-# -- the plan's task rows ----------------------------------------------------------------------
+# -- the plan ---------------------------------------------------------------------------------
+
+
+@register.filter
+def milestone_may(rights, milestone):
+    """Who among the readers may rename, delete and move the milestone (access.PlanRights);
+    nobody for the tasks under no milestone."""
+    return rights.milestone(milestone) if milestone is not None else NOBODY
 
 
 @register.simple_tag(takes_context=True)
@@ -59,9 +67,11 @@ def task_rows(context, tasks) -> SafeString:
     # The reader's short date formats, looked up once (per value it was a third of a row).
     labels["date"] = formats.get_format("SHORT_DATE_FORMAT")
     labels["datetime"] = formats.get_format("SHORT_DATETIME_FORMAT")
-    base, take_part = esc(context["base"]), bool(context.get("can_take_part"))
+    base, rights = esc(context["base"]), context["rights"]
     now = timezone.now()
-    rows = "".join(_task_row(t, base, take_part, labels, now) for t in tasks)
+    rows = "".join(
+        _task_row(t, base, rights.task(t, [p.pk for p in t.people]), labels, now) for t in tasks
+    )
     return mark_safe(rows)  # noqa: S308 - every value in it went through esc()
 
 
@@ -69,7 +79,16 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
-def _task_row(task, base: str, take_part: bool, labels: dict, now) -> str:
+def _owners(who: Who, attribute: str) -> str:
+    """A control certain readers alone may use: marked with their member ids, for room.js
+    (rendered `hidden` or `disabled` until it finds the reader among them)."""
+    if who.everyone:
+        return ""
+    state = "hidden" if attribute == "data-owner" else "disabled"
+    return f' {attribute}="{esc(who.owners)}" {state}'
+
+
+def _task_row(task, base: str, may: TaskRights, labels: dict, now) -> str:
     done = task.is_done
     late = overdue(task, now)
     pk = int(task.pk)
@@ -78,17 +97,23 @@ def _task_row(task, base: str, take_part: bool, labels: dict, now) -> str:
         if done
         else '<i class="ti ti-square" aria-hidden="true"></i>'
     )
-    if take_part:
+    check = ""
+    if may.edit.anyone:
         check = (
-            f'<span class="drag-handle task-handle" title="{labels["drag"]}">'
-            '<i class="ti ti-grip-vertical" aria-hidden="true"></i></span>\n'
-            f'  <button class="task-check" type="button" hx-post="{base}tasks/{pk}/status/"'
+            f'<span class="drag-handle task-handle" title="{labels["drag"]}"'
+            f"{_owners(may.edit, 'data-owner')}>"
+            '<i class="ti ti-grip-vertical" aria-hidden="true"></i></span>\n  '
+        )
+    if may.set_status.anyone:
+        # Not hidden from the others: the box still shows whether the task is done.
+        check += (
+            f'<button class="task-check" type="button" hx-post="{base}tasks/{pk}/status/"'
             f' hx-vals=\'{{"status": "{"open" if done else "done"}"}}\' hx-swap="none"'
             f' aria-label="{labels["undone"] if done else labels["done"]}"'
-            f' data-testid="task-check">{box}</button>'
+            f'{_owners(may.set_status, "data-may")} data-testid="task-check">{box}</button>'
         )
     else:
-        check = box
+        check += box
     meeting = task.kind == "meeting"
     meta = ""
     if task.status == "blocked":

@@ -275,12 +275,14 @@ def resource_open(request, actor, room, resource_id: int):
 @room_view
 def resource_beat(request, actor, room, resource_id: int):
     """A guest's preview of a resource is open in the page: `start=1` when it opens, then the
-    seconds since the previous beat (at most 60 are counted). Sellers are not counted."""
+    seconds since the previous beat (at most 60 are counted), `end=1` on the last one.
+    Sellers are not counted."""
     resource = _resource_or_404(request, actor, room, resource_id)
     services.engagement_beat(
         actor=actor,
         resource_id=resource.pk,
         start=request.POST.get("start") == "1",
         seconds=request.POST.get("seconds", "0"),
+        end=request.POST.get("end") == "1",
     )
     return HttpResponse(status=204)
