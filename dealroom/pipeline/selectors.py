@@ -39,6 +39,24 @@ def type_list(*, actor: Actor, active_only: bool = True):
     return qs.filter(is_active=True) if active_only else qs
 
 
+def team_board_type_id(*, actor: Actor, type_ids: list[int]) -> int | None:
+    """Of these types, the one with the most open deals owned by the member's team (their
+    own deals when they are in none): the pipeline they work in."""
+    if not isinstance(actor, Member) or not type_ids:
+        return None
+    team_id = actor.membership.team_id
+    owners = Q(owner__team_id=team_id) if team_id else Q(owner_id=actor.membership.pk)
+    row = (
+        Opportunity.objects.visible_to(actor)
+        .filter(owners, type_id__in=type_ids, status=Status.OPEN)
+        .values("type_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "type_id")
+        .first()
+    )
+    return row["type_id"] if row else None
+
+
 def type_get(*, actor: Actor, type_id) -> OpportunityType:
     try:
         pk = int(type_id)

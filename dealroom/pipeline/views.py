@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -106,11 +107,22 @@ def _cards(actor, deals) -> list[Card]:
 
 @member_view
 def board_home(request, actor):
-    """The first active staged pipeline's board; the deal list when there is none."""
-    for opp_type in selectors.type_list(actor=actor):
-        if opp_type.is_staged:
-            return redirect("pipeline_board", actor.workspace.slug, opp_type.pk)
-    return redirect("opportunity_list", actor.workspace.slug)
+    """The board this browser showed last in this workspace, else the board of the type the
+    member's team works in most (a dense-sales rep lands on their own pipeline, not on the
+    first one of the list), else the first; the deal list when there is no staged type."""
+    staged = [t for t in selectors.type_list(actor=actor) if t.is_staged]
+    last = query_int(request.COOKIES.get(_board_cookie(actor), ""))
+    chosen = next((t for t in staged if t.pk == last), None)
+    if chosen is None and staged:
+        usual = selectors.team_board_type_id(actor=actor, type_ids=[t.pk for t in staged])
+        chosen = next((t for t in staged if t.pk == usual), staged[0])
+    if chosen is None:
+        return redirect("opportunity_list", actor.workspace.slug)
+    return redirect("pipeline_board", actor.workspace.slug, chosen.pk)
+
+
+def _board_cookie(actor) -> str:
+    return f"board_{actor.workspace_id}"
 
 
 @member_view
@@ -136,7 +148,17 @@ def board(request, actor, type_id: int):
         "querystring": request.GET.urlencode(),
     }
     template = "pipeline/_board.html" if is_htmx(request) else "pipeline/board.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # Remembered per browser, so opening a board writes nothing to the database.
+    response.set_cookie(
+        _board_cookie(actor),
+        str(opp_type.pk),
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
 
 
 @member_view
