@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dealroom.pipeline",
     "dealroom.rooms",
     "dealroom.activity",
+    "dealroom.home",
     "dealroom.realtime",
 ]
 

@@ -10,6 +10,7 @@ from dealroom.workspaces.urls import workspace_urlpatterns
 from .api import api
 
 workspace_scoped = workspace_urlpatterns + [
+    path("", include("dealroom.home.urls")),
     path("", include("dealroom.activity.urls")),
     path("customers/", include(customer_urlpatterns)),
     path("deals/", include(pipeline_urlpatterns)),

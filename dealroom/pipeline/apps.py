@@ -15,8 +15,9 @@ class PipelineConfig(AppConfig):
         from dealroom.customers.views.leads import CONVERT_EXTRAS, ConvertExtra
         from dealroom.customers.views.lists import REASON_CHOICES
         from dealroom.customers.views.records import ACCOUNT_PANELS
+        from dealroom.customers.views.search import SEARCH_EXTRAS
 
-        from . import views, visibility
+        from . import search, views, visibility
         from .fields import opportunity_fields
         from .models import Opportunity
 
@@ -35,9 +36,10 @@ class PipelineConfig(AppConfig):
             redact=customer_visibility.redactor_for(object_type),
         )
         # What deals add to customer pages: the account's deals, a lead's first deal on
-        # conversion, the deal list's type / stage / loss reason filters.
+        # conversion, the deal list's type / stage / loss reason filters, the search box.
         ACCOUNT_PANELS.append(views.account_deals_panel)
         CONVERT_EXTRAS.append(
             ConvertExtra(fields=views.convert_fields, convert=views.convert_with_deal)
         )
         REASON_CHOICES[object_type] = views.list_choices
+        SEARCH_EXTRAS.append((object_type, search.opportunity_search))

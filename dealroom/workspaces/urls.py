@@ -4,7 +4,6 @@ from . import views
 
 # Everything under /w/<slug>/ (see config/urls.py).
 workspace_urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/<int:membership_id>/role/", views.member_role, name="member_role"),

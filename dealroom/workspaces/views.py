@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from dealroom.activity import selectors as activity
 from dealroom.core.bounds import query_int
 from dealroom.core.errors import DomainError, Throttled
 from dealroom.core.forms import add_domain_errors, flash_domain_error
@@ -28,6 +27,7 @@ from .forms import (
     InviteForm,
     LoginForm,
     MemberTeamForm,
+    PasswordForm,
     ProfileForm,
     RoleForm,
     TeamForm,
@@ -71,12 +71,14 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request):
     workspaces = selectors.workspace_list_for_user(request.user)
-    last = request.user.last_workspace_id
-    for ws in workspaces:
-        if ws.pk == last:
-            return redirect("dashboard", slug=ws.slug)
-    if len(workspaces) == 1:
-        return redirect("dashboard", slug=workspaces[0].slug)
+    # The shell's "New workspace" asks for this page itself rather than the last workspace.
+    if "choose" not in request.GET and request.method == "GET":
+        last = request.user.last_workspace_id
+        for ws in workspaces:
+            if ws.pk == last:
+                return redirect("dashboard", slug=ws.slug)
+        if len(workspaces) == 1:
+            return redirect("dashboard", slug=workspaces[0].slug)
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,21 +92,6 @@ def home(request):
         {"workspaces": workspaces, "form": form},
         status=400 if form.errors else 200,
     )
-
-
-@member_view
-def dashboard(request, actor):
-    members = selectors.membership_list(actor=actor, include_inactive=False)
-    context = {
-        "member_count": members.count(),
-        "team_count": selectors.team_list(actor=actor).count(),
-        "events": activity.event_list(actor=actor, limit=10),
-        "is_admin": access.can_manage_members(actor),
-        "pending_invitations": selectors.invitation_list(actor=actor).count()
-        if access.can_view_invitations(actor)
-        else 0,
-    }
-    return render(request, "workspaces/dashboard.html", context)
 
 
 # -- members ---------------------------------------------------------------------------------
@@ -401,6 +388,7 @@ def territory_delete(request, actor, territory_id: int):
 @login_required
 def user_settings(request):
     profile_form = ProfileForm(initial={"full_name": request.user.full_name})
+    password_form = PasswordForm()
     token_form = TokenForm()
     new_secret = None
     status = 200
@@ -414,6 +402,21 @@ def user_settings(request):
                 )
                 messages.success(request, _("Saved."))
                 return redirect("user_settings")
+        elif action == "password":
+            password_form = PasswordForm(request.POST)
+            if password_form.is_valid():
+                try:
+                    services.user_password_change(
+                        user=request.user,
+                        old_password=password_form.cleaned_data["old_password"],
+                        new_password=password_form.cleaned_data["new_password"],
+                    )
+                except DomainError as e:
+                    add_domain_errors(password_form, e)
+                else:
+                    update_session_auth_hash(request, request.user)
+                    messages.success(request, _("Your password is changed."))
+                    return redirect("user_settings")
         elif action == "token":
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
@@ -427,9 +430,10 @@ def user_settings(request):
             )
             messages.success(request, _("Token revoked."))
             return redirect("user_settings")
-        status = 400 if (profile_form.errors or token_form.errors) else 200
+        status = 400 if (profile_form.errors or password_form.errors or token_form.errors) else 200
     context = {
         "profile_form": profile_form,
+        "password_form": password_form,
         "token_form": token_form,
         "tokens": selectors.api_token_list(user=request.user),
         "new_secret": new_secret,

@@ -58,4 +58,81 @@
     var button = evt.target.closest(".live-toast .btn-close");
     if (button) button.closest(".live-toast").remove();
   });
+  // The global search (core/_search_palette.html): the top bar's box, "/" or Ctrl-K (Cmd-K)
+  // open it; arrow keys move through the hits, Enter opens one (or the full results page).
+  function palette() { return document.getElementById("search-palette"); }
+  function openPalette() {
+    var dialog = palette();
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    var input = dialog.querySelector("input[name=q]");
+    input.focus();
+    input.select();
+  }
+  function typing(target) {
+    return target.closest && target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+  }
+  function hits(dialog) {
+    return Array.prototype.slice.call(dialog.querySelectorAll("#search-palette-results a.list-group-item"));
+  }
+  function move(dialog, step) {
+    var all = hits(dialog);
+    if (!all.length) return;
+    var at = all.findIndex(function (a) { return a.classList.contains("active"); });
+    if (at >= 0) all[at].classList.remove("active");
+    var next = all[(at + step + all.length) % all.length];
+    if (at < 0 && step < 0) next = all[all.length - 1];
+    next.classList.add("active");
+    next.setAttribute("aria-selected", "true");
+    next.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-search-open]")) openPalette();
+    var dialog = palette();
+    // A click on the backdrop (the dialog element itself, outside its content) closes it.
+    if (dialog && evt.target === dialog) dialog.close();
+  });
+  document.addEventListener("keydown", function (evt) {
+    var dialog = palette();
+    if (!dialog) return;
+    var key = evt.key;
+    if (!dialog.open) {
+      if ((key === "k" || key === "K") && (evt.ctrlKey || evt.metaKey)) {
+        evt.preventDefault();
+        openPalette();
+      } else if (key === "/" && !evt.ctrlKey && !evt.metaKey && !evt.altKey && !typing(evt.target)) {
+        evt.preventDefault();
+        openPalette();
+      }
+      return;
+    }
+    // Chrome's first Escape in a search field only clears it; one press closes here.
+    if (key === "Escape") {
+      evt.preventDefault();
+      dialog.close();
+    } else if (key === "ArrowDown" || key === "ArrowUp") {
+      evt.preventDefault();
+      move(dialog, key === "ArrowDown" ? 1 : -1);
+    } else if (key === "Enter") {
+      var active = dialog.querySelector("#search-palette-results a.active");
+      if (active) {
+        evt.preventDefault();
+        window.location.assign(active.href);
+      }
+    }
+  });
+  // New hits: the first is chosen, so Enter opens the best one.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "search-palette-results") {
+      var first = evt.detail.target.querySelector("a.list-group-item");
+      if (first) first.classList.add("active");
+    }
+  });
+
+  // The sidebar folded to icons stays folded on the next page: Tabler toggles it, a cookie
+  // tells the server, which renders the page folded from the start (no flash).
+  document.addEventListener("tabler:sidebar-folded", function (evt) {
+    var value = evt.detail && evt.detail.folded ? "folded" : "default";
+    document.cookie = "sidebar=" + value + "; path=/; max-age=31536000; samesite=lax";
+  });
 })();

@@ -21,6 +21,7 @@ def test_search_by_initials_and_live_timeline(new_context):
     page = first.new_page()
     log_in(page, REP)
     page.goto("/w/demo/")
+    page.get_by_test_id("search-open").click()
     page.get_by_test_id("global-search").fill("zs")
     hit = page.get_by_test_id("hit-contact").filter(has_text="张三")
     expect(hit).to_be_visible(timeout=LIVE)

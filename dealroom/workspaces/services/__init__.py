@@ -8,6 +8,7 @@ from .account import (
     login_throttle_check,
     user_language_set,
     user_last_workspace_set,
+    user_password_change,
     user_profile_update,
 )
 from .people import (
@@ -54,6 +55,7 @@ __all__ = [
     "territory_update",
     "user_language_set",
     "user_last_workspace_set",
+    "user_password_change",
     "user_profile_update",
     "workspace_create",
 ]

@@ -1,4 +1,4 @@
-"""Writes a user makes to their own account (profile, language, API tokens) and the
+"""Writes a user makes to their own account (profile, password, language, API tokens) and the
 login throttle. No workspace actor: these belong to the person, not to a workspace."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -102,6 +104,22 @@ def login_failure_record(*, email: str, ip: str) -> None:
     # Keep the table small: rows older than the window no longer count.
     cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 6)
     LoginFailure.objects.filter(at__lt=cutoff).delete()
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The signed-in user's new password, after their current one and the password rules.
+    Other sessions of the user end (their session hash no longer matches); the view keeps
+    the one that asked."""
+    if not user.check_password(old_password or ""):
+        raise Invalid(fields={"old_password": _("Your current password is not correct.")})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as e:
+        raise Invalid(fields={"new_password": " ".join(e.messages)}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
 
 
 @transaction.atomic
