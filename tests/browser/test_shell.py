@@ -64,6 +64,14 @@ def test_shell_fits_six_widths(new_context, console_messages, locale):
             expect(page.get_by_test_id("sidebar")).to_be_visible(visible=wide)
             expect(page.get_by_test_id("tabbar")).to_be_visible(visible=not wide)
             assert page.evaluate(BROKEN_LABELS) == [], f"{path} at {width}px ({locale})"
+        if width == 1920:
+            # The board uses the whole screen: the demo's six stages side by side, none cut.
+            page.goto("/w/demo/deals/board/")
+            edges = page.evaluate(
+                "[...document.querySelectorAll('.board-column')]"
+                ".map(c => c.getBoundingClientRect().right)"
+            )
+            assert len(edges) >= 6 and max(edges) <= width, edges
     if locale == "zh-CN":
         expect(page.get_by_test_id("tab-deals")).to_have_text("商机")
     csp = [
