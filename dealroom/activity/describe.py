@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import ActivityEvent
 
@@ -314,3 +315,21 @@ def describe(event: ActivityEvent) -> str:
     if noun in ("account", "contact", "lead", "opportunity") and record_render is not None:
         return record_render(event.data or {}, _kind(noun))
     return event.verb
+
+
+def describe_room_day(group) -> str:
+    """A room's events of a day on a record's timeline (selectors.RoomDay), in one sentence."""
+    deal = group.last.link.place or group.last.data.get("deal", "")
+    return ngettext(
+        "%(n)s update in the room of %(deal)s", "%(n)s updates in the room of %(deal)s", group.count
+    ) % {"n": group.count, "deal": deal}
+
+
+def room_day_kinds(group) -> str:
+    """What a RoomDay was mostly made of; other kinds count only in its total."""
+    kinds = [
+        (group.comments, ngettext("%(n)s comment", "%(n)s comments", group.comments)),
+        (group.done, ngettext("%(n)s task done", "%(n)s tasks done", group.done)),
+        (group.files, ngettext("%(n)s file", "%(n)s files", group.files)),
+    ]
+    return " · ".join(text % {"n": n} for n, text in kinds if n)

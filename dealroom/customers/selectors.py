@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from dealroom.activity.selectors import event_list_for_target
+from dealroom.activity.selectors import event_list_for_target, timeline_grouped
 from dealroom.core.actors import Actor, Member
 from dealroom.core.bounds import MAX_OFFSET, query_int
 from dealroom.core.errors import Invalid, NotFound
@@ -291,8 +291,11 @@ def collaborator_list(*, actor: Actor, object_type: str, record) -> list[Collabo
     )
 
 
-def timeline(*, actor: Actor, record, before: int | None = None):
-    return event_list_for_target(
+def timeline(*, actor: Actor, record, before: int | None = None, everything: bool = False):
+    """The record's timeline; its deal rooms' events as a line per room and day unless
+    `everything` is asked for."""
+    read = event_list_for_target if everything else timeline_grouped
+    return read(
         actor=actor, target_type=record._meta.label_lower, target_id=record.pk, before=before
     )
 

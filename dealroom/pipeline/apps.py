@@ -9,7 +9,7 @@ class PipelineConfig(AppConfig):
         # Opportunities are records like accounts: the customers app's record services, pages,
         # field catalogue, field permissions and timelines serve them once told how (explicit
         # registration, no signals). Who sees a deal is this app's rule (visibility.py).
-        from dealroom.activity import targets
+        from dealroom.activity import links, targets
         from dealroom.customers import fields
         from dealroom.customers import visibility as customer_visibility
         from dealroom.customers.views.leads import CONVERT_EXTRAS, ConvertExtra
@@ -34,6 +34,9 @@ class PipelineConfig(AppConfig):
             Opportunity._meta.label_lower,
             visible_ids=visibility.visible_ids,
             redact=customer_visibility.redactor_for(object_type),
+        )
+        links.register(
+            Opportunity._meta.label_lower, links.pages(Opportunity, "opportunity_detail")
         )
         # What deals add to customer pages: the account's deals, a lead's first deal on
         # conversion, the deal list's type / stage / loss reason filters, the search box.

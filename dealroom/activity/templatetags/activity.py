@@ -1,6 +1,6 @@
 from django import template
 
-from dealroom.activity.describe import describe as describe_event
+from dealroom.activity import describe as sentences
 
 register = template.Library()
 
@@ -27,7 +27,17 @@ ICONS = {
 
 @register.filter
 def describe(event) -> str:
-    return describe_event(event)
+    return sentences.describe(event)
+
+
+@register.filter
+def describe_room_day(group) -> str:
+    return sentences.describe_room_day(group)
+
+
+@register.filter
+def room_day_kinds(group) -> str:
+    return sentences.room_day_kinds(group)
 
 
 @register.filter

@@ -286,13 +286,21 @@ def note_add(request, actor, object_type: str, record_id: int):
 
 @member_view
 def timeline_more(request, actor, object_type: str, record_id: int):
+    """A page of the timeline: older entries, or the first page again in the other view
+    (`timeline=all`: room events one by one)."""
     record = selectors.record_get(actor=actor, object_type=object_type, record_id=record_id)
     before = query_int(request.GET.get("before", "")) or None
-    events = selectors.timeline(actor=actor, record=record, before=before)
+    everything = request.GET.get("timeline") == "all"
+    events = selectors.timeline(actor=actor, record=record, before=before, everything=everything)
     return render(
         request,
         "customers/_timeline_page.html",
-        {"events": events, "record": record, "object_type": object_type},
+        {
+            "events": events,
+            "record": record,
+            "object_type": object_type,
+            "timeline_all": everything,
+        },
     )
 
 
