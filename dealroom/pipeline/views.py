@@ -23,7 +23,7 @@ from dealroom.core.bounds import MAX_OFFSET, query_int
 from dealroom.core.errors import DomainError, Forbidden, Invalid, NotFound
 from dealroom.core.formatting import money
 from dealroom.core.forms import add_domain_errors, flash_domain_error
-from dealroom.core.htmx import is_htmx
+from dealroom.core.htmx import fragment_view, is_htmx
 from dealroom.customers import access
 from dealroom.customers.models import Account, ContactRole
 from dealroom.customers.views.common import _members, _record_form
@@ -162,6 +162,11 @@ def board(request, actor, type_id: int):
 
 
 @member_view
+@fragment_view(
+    lambda request, actor, type_id, stage_id: reverse(
+        "pipeline_board", args=[actor.workspace.slug, type_id]
+    )
+)
 def board_column(request, actor, type_id: int, stage_id: int):
     """More cards of one column, appended under the ones shown ("show more")."""
     opp_type = selectors.type_get(actor=actor, type_id=type_id)

@@ -439,3 +439,79 @@ def test_a_video_plays_on_while_the_resource_list_changes_live(
     pdf_viewer.get_by_test_id("viewer-back").click()
     expect(pdf_viewer.get_by_test_id("room-title")).to_contain_text(ROOM)
     assert csp_violations(console_messages) == []
+
+
+def test_a_task_link_opened_in_a_new_tab_shows_the_room_with_the_task_open(
+    new_context, console_messages
+):
+    """The address of a task (the plan's link, the home page's) is the room page with that
+    task's panel open, not the bare panel; the panel closes like one opened in the page."""
+    seller = _seller_in_room(new_context, viewport={"width": 1400, "height": 1000})
+    link = seller.get_by_test_id("task-title").first
+    title = link.inner_text().strip()
+    tab = seller.context.new_page()
+    tab.goto(link.get_attribute("href"))
+    panel = tab.locator("#task-offcanvas")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_test_id("task-panel")).to_contain_text(title)
+    expect(tab.get_by_test_id("sidebar")).to_be_visible()  # the whole page, styled
+    expect(tab.get_by_test_id("room-plan")).to_be_visible()
+    tab.locator("#task-offcanvas .btn-close").click()
+    expect(panel).to_be_hidden()
+    assert csp_violations(console_messages) == []
+
+
+def test_an_admin_builds_a_room_template_row_by_row(new_context, console_messages):
+    """The template editor: the stage select holds the chosen type's stages only; tasks are
+    rows added, moved and removed in the page, "internal" a box."""
+    uid = secrets.token_hex(3)
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, "admin@demo.local")
+    page.goto("/w/demo/rooms/settings/templates/new/")
+
+    type_select = page.locator("#tpl-type")
+    stages_of = {}
+    for value in type_select.locator("option").evaluate_all("os => os.map(o => o.value)"):
+        type_select.select_option(value)
+        own = page.locator(f'template[data-stages-for="{value}"]').evaluate(
+            "t => Array.from(t.content.children).map(o => o.value)"
+        )
+        offered = page.get_by_test_id("template-stage").locator("option")
+        assert offered.evaluate_all("os => os.map(o => o.value)") == ["", *own]
+        stages_of[value] = own
+    staged = next(value for value, own in stages_of.items() if own)
+    type_select.select_option(staged)
+    page.get_by_test_id("template-stage").select_option(stages_of[staged][0])
+
+    page.locator("#tpl-name").fill(f"Browser kit {uid}")
+    page.get_by_test_id("template-active").uncheck()  # applies to none of the other tests' deals
+    first = page.get_by_test_id("template-milestone").first
+    first.get_by_test_id("template-milestone-title").fill("Evaluation 评估")
+    first.get_by_test_id("template-task-title").fill("Book the demo")
+    first.get_by_test_id("template-task-days").fill("3")
+    first.get_by_test_id("template-add-task").click()
+    added = first.get_by_test_id("template-task").nth(1)
+    expect(added.get_by_test_id("template-task-title")).to_be_focused()
+    added.get_by_test_id("template-task-title").fill("Approve the discount")
+    added.get_by_test_id("template-task-internal").check()
+    added.locator("[data-row-move=up]").click()
+    page.get_by_test_id("template-add-milestone").click()
+    extra = page.get_by_test_id("template-milestone").nth(1)
+    expect(extra.get_by_test_id("template-milestone-title")).to_be_focused()
+    extra.get_by_test_id("template-milestone-title").fill("Dropped again")
+    extra.get_by_test_id("template-row-remove").first.click()
+    expect(page.get_by_test_id("template-milestone")).to_have_count(1)
+    page.get_by_test_id("template-save").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    page.get_by_role("link", name=f"Browser kit {uid}").first.click()
+    tasks = page.get_by_test_id("template-task")
+    expect(tasks).to_have_count(2)
+    expect(tasks.nth(0).get_by_test_id("template-task-title")).to_have_value("Approve the discount")
+    expect(tasks.nth(0).get_by_test_id("template-task-internal")).to_be_checked()
+    expect(tasks.nth(1).get_by_test_id("template-task-days")).to_have_value("3")
+    expect(tasks.nth(1).get_by_test_id("template-task-internal")).not_to_be_checked()
+    page.get_by_test_id("template-delete-page").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert csp_violations(console_messages) == []

@@ -84,14 +84,16 @@ def test_board_filters_the_database_cannot_hold_are_refused(pp, login, params):
     pp.deal(name="Rep deal")
     client = login(pp.world.user("alpha", "readonly"))
     board = client.get(url("pipeline_board", pp.staged.pk), params)
-    more = client.get(url("pipeline_board_column", pp.staged.pk, pp.qualify.pk), params)
+    more = client.get(
+        url("pipeline_board_column", pp.staged.pk, pp.qualify.pk), params, HTTP_HX_REQUEST="true"
+    )
     assert board.status_code == more.status_code == 400
 
 
 def test_board_column_offset_beyond_64_bits_is_refused(pp, login):
     client = login(pp.world.user("alpha", "readonly"))
     more = url("pipeline_board_column", pp.staged.pk, pp.qualify.pk)
-    assert client.get(more, {"offset": "9" * 30}).status_code == 400
+    assert client.get(more, {"offset": "9" * 30}, HTTP_HX_REQUEST="true").status_code == 400
 
 
 def test_board_hides_deals_and_amounts_one_may_not_see(pp, rep_client):
@@ -124,7 +126,8 @@ def test_show_more_pages_a_column(pp, rep_client):
     assert html.count('class="card card-sm board-card') == CARDS_PER_COLUMN
     assert 'data-testid="show-more"' in html
     r = rep_client.get(
-        url("pipeline_board_column", pp.staged.pk, pp.qualify.pk) + f"?offset={CARDS_PER_COLUMN}"
+        url("pipeline_board_column", pp.staged.pk, pp.qualify.pk) + f"?offset={CARDS_PER_COLUMN}",
+        HTTP_HX_REQUEST="true",
     )
     assert r.status_code == 200
     assert page(r).count('class="card card-sm board-card') == 3

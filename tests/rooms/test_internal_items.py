@@ -209,7 +209,7 @@ def test_an_item_made_internal_leaves_the_guests_activity_digests_and_api(rm, gu
     for text in ("Pilot 试点", "Discount terms", "15% off", "Price list"):
         assert not _guest_sees(rm, guest, text), text
         assert _guest_sees(rm, rm.rep, text), text  # the seller's record keeps it all
-    page = browser.get(rm.base("g") + "activity/").content.decode()
+    page = browser.get(rm.base("g") + "activity/", HTTP_HX_REQUEST="true").content.decode()
     room_page = browser.get(rm.base("g")).content.decode()
     for text in ("Pilot", "Discount terms", "15% off", "Price list"):
         assert text not in page and text not in room_page, text

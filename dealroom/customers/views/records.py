@@ -7,12 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealroom.core.bounds import query_int
 from dealroom.core.errors import DomainError, Forbidden
 from dealroom.core.forms import add_domain_errors, flash_domain_error
+from dealroom.core.htmx import fragment_view, with_query
 from dealroom.workspaces.guards import member_view
 
 from .. import access, search, selectors, services, visibility
@@ -285,6 +287,11 @@ def note_add(request, actor, object_type: str, record_id: int):
 
 
 @member_view
+@fragment_view(
+    lambda request, actor, object_type, record_id: (
+        reverse(f"{object_type}_detail", args=[actor.workspace.slug, record_id]) + "#timeline"
+    )
+)
 def timeline_more(request, actor, object_type: str, record_id: int):
     """A page of the timeline: older entries, or the first page again in the other view
     (`timeline=all`: room events one by one)."""
@@ -341,6 +348,12 @@ def account_contact_unlink(request, actor, record_id: int, contact_id: int):
 
 
 @member_view
+@fragment_view(
+    lambda request, actor, object_type: with_query(
+        reverse(f"{object_type}_list", args=[actor.workspace.slug]),
+        q=request.GET.get("q") or request.GET.get("pick_q") or "",
+    )
+)
 def pick(request, actor, object_type: str):
     """Options for a record picker (htmx): visible records matching what was typed."""
     q = request.GET.get("q") or request.GET.get("pick_q") or ""

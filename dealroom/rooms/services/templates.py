@@ -353,25 +353,6 @@ def room_template_delete(*, actor: Actor, template_id) -> None:
     template.delete()
 
 
-def room_template_check(
-    *, actor: Actor, name, opportunity_type_id, stage_id=None, plan, template_id=None
-) -> None:
-    """Check a template without saving anything: Invalid names every problem. For a page that
-    found problems of its own and shows the service's beside them."""
-    admin = _require_admin(actor)
-    keep = None
-    if template_id is not None:
-        keep = room_template_get(actor=admin, template_id=template_id).stage_id
-    _checked(
-        admin,
-        name=name,
-        opportunity_type_id=opportunity_type_id,
-        stage_id=stage_id,
-        plan=plan,
-        keep_stage=keep,
-    )
-
-
 # -- reads for the admin pages -------------------------------------------------------------
 
 

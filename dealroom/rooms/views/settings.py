@@ -3,7 +3,6 @@ the room templates (milestones, tasks and resources a room starts with, per type
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,16 +18,8 @@ from dealroom.pipeline.models import OpportunityType, Variant
 from dealroom.workspaces.guards import member_view
 
 from .. import selectors, services
-from ..forms import (
-    MilestoneBlock,
-    TemplateForm,
-    blocks_from_plan,
-    blocks_from_post,
-    milestone_plan,
-    resource_plan,
-    resources_text,
-)
-from ..models import RoomTemplate
+from ..forms import MilestoneBlock, ResourceRow, TaskRow, TemplateForm, TemplateRows
+from ..models import ResourceKind, RoomTemplate
 
 
 def _require_admin(actor) -> None:
@@ -113,18 +104,20 @@ class Option:
 
 
 def _choices(actor, form: TemplateForm, template: RoomTemplate | None):
-    """The type select and the stage select (stages grouped by type, for templates.js to show
-    those of the chosen type)."""
+    """The type select's options, and the stage options of each type: the chosen type's go in
+    the stage select, every type's into the page for templates.js to swap in when the type
+    changes."""
     types = _types(actor)
     chosen_type = str(form["opportunity_type"].value() or "")
+    if types and chosen_type not in {str(t.pk) for t in types}:
+        chosen_type = str(types[0].pk)  # what the select shows when nothing is chosen
     chosen_stage = str(form["stage"].value() or "")
     stages = pipeline_selectors.stage_list(actor=actor, opp_type=None)
     if template is not None and template.stage is not None and template.stage not in stages:
         stages.append(template.stage)  # archived since: it may stay
     type_options = [Option(str(t.pk), str(t), str(t.pk) == chosen_type) for t in types]
-    groups = []
-    for t in types:
-        options = [
+    stages_by_type = {
+        str(t.pk): [
             Option(
                 str(s.pk),
                 _("When the deal enters “%(stage)s”") % {"stage": s},
@@ -133,99 +126,67 @@ def _choices(actor, form: TemplateForm, template: RoomTemplate | None):
             for s in stages
             if s.type_id == t.pk
         ]
-        if options:
-            groups.append((t, options))
-    return type_options, groups
+        for t in types
+    }
+    return type_options, stages_by_type.get(chosen_type, []), stages_by_type
 
 
-def _page(request, actor, form, blocks, template=None, status=200):
-    type_options, stage_groups = _choices(actor, form, template)
+def _page(request, actor, form, rows: TemplateRows, template=None, status=200):
+    type_options, stage_options, stages_by_type = _choices(actor, form, template)
     context = {
         "form": form,
         "template": template,
-        "blocks": blocks,
-        "blank": MilestoneBlock(),
+        "rows": rows,
+        "next_key": rows.number(),
+        # What templates.js copies for a new row: "__key__" and "__task__" become fresh keys,
+        # "__milestone__" the key of the milestone a task is added to.
+        "blank_milestone": MilestoneBlock(key="__key__", tasks=[TaskRow(key="__task__")]),
+        "blank_task": TaskRow(key="__key__"),
+        "blank_resource": ResourceRow(key="__key__"),
+        "resource_kinds": ResourceKind.choices,
         "type_options": type_options,
-        "stage_groups": stage_groups,
+        "stage_options": stage_options,
+        "stages_by_type": stages_by_type,
         "cancel_url": _settings_url(actor),
     }
     return render(request, "rooms/template_form.html", context, status=status)
 
 
-_PATH = re.compile(r"^milestones\.(\d+)(?:\.|$)")
-
-
-def _place(error: DomainError, form: TemplateForm, kept: list[MilestoneBlock]) -> None:
-    """The service's messages where they belong: a field, a milestone's block, the resources
-    box, or the top of the form."""
-    if error.status in (403, 404):
-        raise error
-    for key, message in error.fields.items():
-        found = _PATH.match(key)
-        if found and int(found.group(1)) < len(kept):
-            block = kept[int(found.group(1))]
-            (block.errors if ".tasks" in key else block.title_errors).append(message)
-        elif key.startswith("resources"):
-            form.add_error("resources", message)
-        elif key in ("name", "opportunity_type", "stage"):
-            form.add_error(key, message)
-        else:
-            form.add_error(None, message)
-    if not error.fields:
-        form.add_error(None, str(error.message))
-
-
 def _save(request, actor, template: RoomTemplate | None):
     form = TemplateForm(request.POST)
-    blocks = blocks_from_post(request.POST)
-    if "add_milestone" in request.POST:  # without JavaScript: one more empty block
-        return _page(request, actor, TemplateForm(initial=request.POST.dict()), [
-            *blocks,
-            MilestoneBlock(),
-        ], template)  # fmt: skip
     form.is_valid()  # lenient: only gathers the values
+    rows = TemplateRows.from_post(request.POST)
+    if request.POST.get("add"):  # without JavaScript: one more empty row, nothing saved
+        rows.add(request.POST["add"])
+        return _page(request, actor, form, rows, template)
     data = form.cleaned_data
-    old = (template.plan or {}) if template is not None else {}
-    kept = [b for b in blocks if not b.is_blank]
-    milestones = []
-    for block in kept:
-        milestone, problems = milestone_plan(block, old.get("milestones"))
-        block.errors.extend(problems)
-        milestones.append(milestone)
-    resources, problems = resource_plan(data.get("resources", ""), old.get("resources"))
-    for problem in problems:
-        form.add_error("resources", problem)
+    kept = rows.without_blanks()
     values = {
         "name": data.get("name", ""),
         "opportunity_type_id": data.get("opportunity_type", ""),
         "stage_id": data.get("stage", ""),
-        "plan": {"milestones": milestones, "resources": resources},
+        "plan": kept.plan(),
+        "is_active": data.get("is_active", False),
     }
-    read_all = not problems and not any(b.errors for b in kept)
     try:
-        if not read_all:
-            # Lines the page could not read: nothing is saved; say what else is wrong too.
-            services.room_template_check(
-                actor=actor, template_id=template.pk if template else None, **values
-            )
-        elif template is None:
-            template = services.room_template_create(
-                actor=actor, is_active=data.get("is_active", False), **values
-            )
+        if template is None:
+            services.room_template_create(actor=actor, **values)
         else:
-            template = services.room_template_update(
-                actor=actor, template_id=template.pk, is_active=data.get("is_active", False),
-                **values,
-            )  # fmt: skip
+            services.room_template_update(actor=actor, template_id=template.pk, **values)
     except DomainError as e:
-        _place(e, form, kept)
-    else:
-        if read_all:
-            messages.success(request, _("Room template saved."))
-            return redirect(_settings_url(actor))
-    if not form.non_field_errors():
-        form.add_error(None, _("Please correct the highlighted fields."))
-    return _page(request, actor, form, kept or [MilestoneBlock()], template, status=400)
+        if e.status in (403, 404):
+            raise
+        for path, message in e.fields.items():
+            if kept.place(path, message):
+                continue
+            form.add_error(path if path in ("name", "opportunity_type", "stage") else None, message)
+        if not form.non_field_errors():
+            form.add_error(None, e.message)
+        if not kept.milestones:
+            kept.add("milestone")
+        return _page(request, actor, form, kept, template, status=400)
+    messages.success(request, _("Room template saved."))
+    return redirect(_settings_url(actor))
 
 
 @member_view
@@ -240,7 +201,7 @@ def template_create(request, actor):
         "stage": request.GET.get("stage", ""),
         "is_active": True,
     }
-    return _page(request, actor, TemplateForm(initial=initial), [MilestoneBlock()])
+    return _page(request, actor, TemplateForm(initial=initial), TemplateRows.start())
 
 
 @member_view
@@ -251,16 +212,14 @@ def template_edit(request, actor, template_id: int):
         return _save(request, actor, template)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    plan = template.plan or {}
     initial = {
         "name": template.name,
         "opportunity_type": str(template.opportunity_type_id),
         "stage": str(template.stage_id or ""),
         "is_active": template.is_active,
-        "resources": resources_text(plan.get("resources") or []),
     }
-    blocks = blocks_from_plan(plan) or [MilestoneBlock()]
-    return _page(request, actor, TemplateForm(initial=initial), blocks, template)
+    rows = TemplateRows.from_plan(template.plan or {})
+    return _page(request, actor, TemplateForm(initial=initial), rows, template)
 
 
 @member_view
