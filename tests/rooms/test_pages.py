@@ -98,13 +98,13 @@ def test_guests_see_shared_content_only(rm, guest_client):
     assert "Welcome 欢迎 everyone" in html and "Send pricing sheet" in html
     for secret in ("Their budget is tight", "Approve discount", "Deal desk", "Margin check"):
         assert secret not in html
-    assert "1,000.00" not in html  # the amount is not shared (yet)
+    assert "1,000 CNY" not in html  # the amount is not shared (yet)
     assert 'id="live"' not in html  # no workspace socket, no navigation for guests
     assert "/w/alpha/" not in html
     services.room_settings_update(
         actor=rm.rep, room_id=rm.room.pk, shared_fields=["amount"], welcome=""
     )
-    assert "1,000.00" in browser.get(rm.base("g")).content.decode()
+    assert "1,000 CNY" in browser.get(rm.base("g")).content.decode()
     seller = rm.pp.world.user("alpha", "rep")
     seller_client = Client()
     seller_client.force_login(seller)
@@ -407,7 +407,7 @@ def test_sharing_deal_fields_updates_the_header_for_guests(rm):
     assert room is not None
     events = selectors.room_events_after(actor=guest, room=room, after=0)
     html = str(live.event_ops(guest, room, events, slug="alpha"))
-    assert 'id="room-header"' in html and "1,000.00" in html and "Hi 你好" in html
+    assert 'id="room-header"' in html and "1,000 CNY" in html and "Hi 你好" in html
 
 
 def test_plan_rows_show_each_state_escaped(rm, guest_client):

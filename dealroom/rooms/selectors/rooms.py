@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
 from dealroom.core.actors import Actor, Guest, Member
+from dealroom.core.formatting import money
 
 from ..models import (
     GuestGrant,
@@ -324,7 +325,7 @@ class DealField:
     @property
     def display(self) -> object:
         if self.name == "amount" and self.value is not None:
-            return f"{self.currency} {self.value:,.2f}"
+            return money(self.value, self.currency)
         return self.value
 
 

@@ -2,9 +2,11 @@ import html
 from collections.abc import Mapping
 
 from django import template
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from dealroom.core import formatting
 
 from ..access import NOBODY, TaskRights, Who
 from ..formatting import render_comment
@@ -25,13 +27,8 @@ def overdue(task, now=None) -> bool:
 
 @register.filter
 def initials(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return "?"
-    parts = name.split()
-    if len(parts) > 1 and parts[0][:1].isascii():
-        return (parts[0][:1] + parts[-1][:1]).upper()
-    return name[:1].upper() if name[:1].isascii() else name[-2:] if len(name) > 2 else name
+    """The one rule of core/formatting.py, under the name rooms templates load."""
+    return formatting.initials(name)
 
 
 @register.filter
@@ -64,9 +61,6 @@ def task_rows(context, tasks) -> SafeString:
         "internal": esc(gettext("Internal")),
         "overdue": esc(gettext("overdue")),
     }
-    # The reader's short date formats, looked up once (per value it was a third of a row).
-    labels["date"] = formats.get_format("SHORT_DATE_FORMAT")
-    labels["datetime"] = formats.get_format("SHORT_DATETIME_FORMAT")
     base, rights = esc(context["base"]), context["rights"]
     now = timezone.now()
     rows = "".join(
@@ -127,13 +121,13 @@ def _task_row(task, base: str, may: TaskRights, labels: dict, now) -> str:
             f"</i>{labels['internal']}</span>"
         )
     if meeting and task.starts_at:
-        when = esc(_when(task.starts_at, labels["datetime"]))
+        when = esc(formatting.when(task.starts_at))
         meta += f'<span class="text-secondary">{when}</span>'
     elif task.due_at:
         note = f' <span class="visually-hidden">{labels["overdue"]}</span>' if late else ""
         meta += (
             '<span class="task-due"><i class="ti ti-clock" aria-hidden="true"></i>'
-            f" {esc(_when(task.due_at, labels['date']))}{note}</span>"
+            f" {esc(formatting.day(task.due_at))}{note}</span>"
         )
     if task.comment_count:
         meta += (
@@ -157,8 +151,3 @@ def _task_row(task, base: str, may: TaskRights, labels: dict, now) -> str:
         f'    <div class="task-meta small">{meta}</div>\n  </div>\n'
         f'  <div class="avatar-list avatar-list-stacked ms-auto">{people}</div>\n</li>'
     )
-
-
-def _when(value, date_format: str) -> str:
-    """As the template's date filter shows a moment: in the reader's time zone."""
-    return dateformat.format(timezone.localtime(value), date_format)
