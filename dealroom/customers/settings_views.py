@@ -1,5 +1,6 @@
 """Admin pages configuring customer data: pool settings, custom fields, field permissions,
-disqualification reasons. Services check that the actor is an admin; pages 404 otherwise."""
+disqualification reasons. Only admins reach them (403 for other members, before anything is
+read); the services check again."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from dealroom.core.errors import DomainError, NotFound
+from dealroom.core.errors import DomainError
 from dealroom.core.forms import add_domain_errors, flash_domain_error
-from dealroom.workspaces.guards import member_view
+from dealroom.workspaces.guards import admin_view
 from dealroom.workspaces.models import Role
 
-from . import access, selectors, services, visibility
+from . import selectors, services, visibility
 from .fields import restrictable_fields
 from .models import FieldAccess, FieldKind, ObjectType
 from .services.config import RESTRICTABLE_ROLES
+
+ADMINS_ONLY = gettext_lazy("Only admins can change customer settings.")
 
 
 class SettingsForm(forms.Form):
@@ -72,14 +74,8 @@ class ReasonForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("New reason"), max_length=120)
 
 
-def _require_admin(actor) -> None:
-    if not access.can_configure(actor):
-        raise NotFound()
-
-
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def customer_settings(request, actor):
-    _require_admin(actor)
     current = visibility.settings_for(actor.workspace_id)
     form = SettingsForm(
         request.POST or None,
@@ -114,9 +110,8 @@ def customer_settings(request, actor):
     )
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def custom_field_new(request, actor):
-    _require_admin(actor)
     form = CustomFieldForm(
         request.POST or None, initial={"object_type": request.GET.get("object_type", "account")}
     )
@@ -135,9 +130,8 @@ def custom_field_new(request, actor):
     )
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def custom_field_edit(request, actor, field_id: int):
-    _require_admin(actor)
     cf = selectors.custom_field_get(actor=actor, field_id=field_id)
     initial = {
         "object_type": cf.object_type,
@@ -173,10 +167,9 @@ def custom_field_edit(request, actor, field_id: int):
     )
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def field_permissions(request, actor):
     """A grid per object: fields × roles, each visible / read-only / hidden."""
-    _require_admin(actor)
     current = selectors.field_permission_map(actor=actor)
     roles = [(r, Role(r).label) for r in RESTRICTABLE_ROLES]
     if request.method == "POST":
@@ -218,10 +211,8 @@ def field_permissions(request, actor):
     )
 
 
-@require_POST
-@member_view
+@admin_view(ADMINS_ONLY, "POST")
 def reason_add(request, actor):
-    _require_admin(actor)
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
@@ -234,10 +225,8 @@ def reason_add(request, actor):
     return redirect("customer_settings", slug=actor.workspace.slug)
 
 
-@require_POST
-@member_view
+@admin_view(ADMINS_ONLY, "POST")
 def reason_toggle(request, actor, reason_id: int):
-    _require_admin(actor)
     try:
         services.disqualify_reason_set_active(
             actor=actor, reason_id=reason_id, active=request.POST.get("active") == "1"

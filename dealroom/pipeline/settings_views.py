@@ -5,47 +5,27 @@ Bad input re-renders the page with the field's message, status 400, and changes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dealroom.core.actors import Member
-from dealroom.core.errors import DomainError, Forbidden, NotFound
+from dealroom.core.errors import DomainError, NotFound
 from dealroom.core.forms import add_domain_errors
 from dealroom.customers.fields import all_fields
-from dealroom.workspaces.guards import member_view
+from dealroom.workspaces.guards import admin_view
 
 from . import selectors, services
 from .models import Milestone, Opportunity, OpportunityType, Stage, Status
 from .settings_forms import LossReasonForm, MilestoneForm, StageForm, TypeCreateForm, TypeEditForm
 from .visibility import OBJECT_TYPE
 
-
-def admin_view(*methods: str) -> Callable:
-    """A workspace page for admins only. Anyone else gets 403 whatever the method, so a
-    POST-only URL does not tell a rep more (405) than a page does."""
-    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
-
-    def decorate(view):
-        @member_view
-        @wraps(view)
-        def wrapper(request, actor: Member, *args, **kwargs):
-            if not actor.is_admin:
-                raise Forbidden()
-            if request.method not in allowed:
-                return HttpResponseNotAllowed(sorted(allowed))
-            return view(request, actor, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
+ADMINS_ONLY = gettext_lazy("Only admins can change deal settings.")
 
 
 def _index_url(actor: Member, anchor: str = "") -> str:
@@ -84,12 +64,12 @@ def _index(request, actor: Member, *, type_form=None, reason_form=None, status=2
     )
 
 
-@admin_view("GET")
+@admin_view(ADMINS_ONLY, "GET")
 def pipeline_settings(request, actor):
     return _index(request, actor)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def type_create(request, actor):
     form = TypeCreateForm(request.POST)
     if form.is_valid():
@@ -103,7 +83,7 @@ def type_create(request, actor):
     return _index(request, actor, type_form=form, status=400)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def loss_reason_create(request, actor):
     form = LossReasonForm(request.POST)
     if form.is_valid():
@@ -117,7 +97,7 @@ def loss_reason_create(request, actor):
     return _index(request, actor, reason_form=form, status=400)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def loss_reason_set_active(request, actor, reason_id: int):
     active = request.POST.get("active") == "1"
     services.loss_reason_set_active(actor=actor, reason_id=reason_id, active=active)
@@ -224,7 +204,7 @@ def _type_page(
     )
 
 
-@admin_view("GET", "POST")
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def type_settings(request, actor, type_id: int):
     opp_type = selectors.type_get(actor=actor, type_id=type_id)
     if request.method != "POST":
@@ -274,7 +254,7 @@ def _stage_page(request, opp_type, form, stage=None, status=200):
     )
 
 
-@admin_view("GET", "POST")
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def stage_create(request, actor, type_id: int):
     opp_type = _staged_type(actor, type_id)
     form = StageForm(request.POST or None, actor=actor)
@@ -291,7 +271,7 @@ def stage_create(request, actor, type_id: int):
     return _stage_page(request, opp_type, form)
 
 
-@admin_view("GET", "POST")
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def stage_edit(request, actor, type_id: int, stage_id: int):
     opp_type = _staged_type(actor, type_id)
     stage = _stage_of(actor, opp_type, stage_id)
@@ -309,7 +289,7 @@ def stage_edit(request, actor, type_id: int, stage_id: int):
     return _stage_page(request, opp_type, form, stage)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def stage_reorder(request, actor, type_id: int):
     """Move one stage up or down (`stage`, `direction`), or put them all in the order given
     (`order`, repeated: what a drag-and-drop list would send)."""
@@ -336,7 +316,7 @@ def stage_reorder(request, actor, type_id: int):
     return redirect(_type_url(actor, opp_type.pk, anchor))
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def stage_archive(request, actor, type_id: int, stage_id: int):
     opp_type = _staged_type(actor, type_id)
     stage = _stage_of(actor, opp_type, stage_id)
@@ -360,7 +340,7 @@ def _milestone_of(stage: Stage, milestone_id: int) -> Milestone:
     return milestone
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def milestone_create(request, actor, type_id: int, stage_id: int):
     opp_type = _staged_type(actor, type_id)
     stage = _stage_of(actor, opp_type, stage_id)
@@ -379,7 +359,7 @@ def milestone_create(request, actor, type_id: int, stage_id: int):
     return _type_page(request, actor, opp_type, bad=bad, status=400)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def milestone_update(request, actor, type_id: int, stage_id: int, milestone_id: int):
     opp_type = _staged_type(actor, type_id)
     stage = _stage_of(actor, opp_type, stage_id)
@@ -399,7 +379,7 @@ def milestone_update(request, actor, type_id: int, stage_id: int, milestone_id: 
     return _type_page(request, actor, opp_type, bad=bad, status=400)
 
 
-@admin_view("POST")
+@admin_view(ADMINS_ONLY, "POST")
 def milestone_archive(request, actor, type_id: int, stage_id: int, milestone_id: int):
     opp_type = _staged_type(actor, type_id)
     stage = _stage_of(actor, opp_type, stage_id)

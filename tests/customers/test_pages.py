@@ -186,7 +186,7 @@ def test_parent_account_is_not_named_to_those_who_cannot_see_it(cx, login):
 
 
 def test_page_denials(cx, login):
-    """Read-only members cannot create; only admins reach customer settings (404 otherwise,
+    """Read-only members cannot create; only admins reach customer settings (403 otherwise,
     and nothing changes)."""
     readonly = login(cx.world.user("alpha", "readonly"))
     assert readonly.get(url("account_create")).status_code == 403
@@ -194,9 +194,9 @@ def test_page_denials(cx, login):
     assert not Account.objects.exists()
     for role in ("manager", "rep", "readonly"):
         client = login(cx.world.user("alpha", role))
-        assert client.get(url("customer_settings")).status_code == 404
+        assert client.get(url("customer_settings")).status_code == 403
         r = client.post(url("field_permissions"), {"account:credit_terms:rep": "hidden"})
-        assert r.status_code == 404
+        assert r.status_code == 403
     from dealroom.customers.models import FieldPermission
 
     assert not FieldPermission.objects.exists()

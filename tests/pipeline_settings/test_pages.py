@@ -420,7 +420,7 @@ def test_forbidden_page_speaks_chinese(pp, login):
     client = login(pp.world.user("alpha", "rep"))
     r = client.get(url("pipeline_settings"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert r.status_code == 403
-    assert "您无权执行此操作。" in page(r)
+    assert "只有管理员可以修改商机设置。" in page(r)
 
 
 def test_anonymous_is_sent_to_log_in(pp, client):

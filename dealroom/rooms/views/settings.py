@@ -6,30 +6,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dealroom.core.errors import DomainError, Invalid
 from dealroom.pipeline import selectors as pipeline_selectors
 from dealroom.pipeline.models import OpportunityType, Variant
-from dealroom.workspaces.guards import member_view
+from dealroom.workspaces.guards import admin_view
 
 from .. import selectors, services
 from ..forms import MilestoneBlock, ResourceRow, TaskRow, TemplateForm, TemplateRows
 from ..models import ResourceKind, RoomTemplate
 
-
-def _require_admin(actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied
+ADMINS_ONLY = gettext_lazy("Only admins can change room settings.")
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def workspace_settings(request, actor):
-    _require_admin(actor)
     current = selectors.room_settings(actor.workspace_id)
     error = None
     values = {
@@ -189,13 +184,10 @@ def _save(request, actor, template: RoomTemplate | None):
     return redirect(_settings_url(actor))
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def template_create(request, actor):
-    _require_admin(actor)
     if request.method == "POST":
         return _save(request, actor, None)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     initial = {
         "opportunity_type": request.GET.get("type", ""),
         "stage": request.GET.get("stage", ""),
@@ -204,14 +196,11 @@ def template_create(request, actor):
     return _page(request, actor, TemplateForm(initial=initial), TemplateRows.start())
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "GET", "POST")
 def template_edit(request, actor, template_id: int):
-    _require_admin(actor)
     template = services.room_template_get(actor=actor, template_id=template_id)
     if request.method == "POST":
         return _save(request, actor, template)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     initial = {
         "name": template.name,
         "opportunity_type": str(template.opportunity_type_id),
@@ -222,11 +211,8 @@ def template_edit(request, actor, template_id: int):
     return _page(request, actor, TemplateForm(initial=initial), rows, template)
 
 
-@member_view
+@admin_view(ADMINS_ONLY, "POST")
 def template_delete(request, actor, template_id: int):
-    _require_admin(actor)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     template = services.room_template_get(actor=actor, template_id=template_id)
     services.room_template_delete(actor=actor, template_id=template.pk)
     messages.success(
