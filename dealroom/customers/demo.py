@@ -1,14 +1,22 @@
 """Customer data for the demo workspace: a corporate group with subsidiaries and a buying
 committee, households, small businesses, leads in the pool and in work, custom fields and a
-field permission. Through the services, so timelines and search are real. Idempotent."""
+field permission. Through the services, so timelines and search are real, at the moments the
+story gives them (core.demo). Idempotent."""
 
 from __future__ import annotations
 
+import itertools
+
 from dealroom.core.actors import Member
+from dealroom.core.demo import Clock, Story
 from dealroom.workspaces.models import Membership, Workspace
 
 from . import services
 from .models import Account, CustomField
+
+CONFIGURED_DAYS_AGO = 284  # the admin set customer data up the day after the workspace
+ENTERED_DAYS_AGO = 283  # the sellers entered their customers and contacts the day after
+SAIC_NOTE_DAYS_AGO = 132  # before the flagship deal (pipeline demo) was opened
 
 ACCOUNTS = [
     # owner e-mail, data, parent name
@@ -169,8 +177,10 @@ CONTACTS = [
 ]
 
 LEADS = [
-    # owner e-mail ("" = pool), data
+    # days ago, hour (local), owner e-mail ("" = pool), data; in the order they came in
     (
+        20,
+        10,
         "",
         {
             "full_name": "赵敏",
@@ -182,17 +192,21 @@ LEADS = [
         },
     ),
     (
+        12,
+        15,
         "",
         {
             "full_name": "孙悦",
             "phone": "15012345678",
             "region": "上海",
             "source": "campaign",
-            "campaign": "2026 秋季试听课 Autumn trial class",
+            "campaign": "少儿英语试听课 Kids' English trial class",
             "custom.interest": "试听课 Trial",
         },
     ),
     (
+        9,
+        11,
         "",
         {
             "full_name": "Peter Brown",
@@ -203,6 +217,8 @@ LEADS = [
         },
     ),
     (
+        6,
+        10,
         "rep2@demo.local",
         {
             "full_name": "周杰",
@@ -213,6 +229,8 @@ LEADS = [
         },
     ),
     (
+        5,
+        14,
         "zhang.wei@demo.local",
         {
             "full_name": "吴磊",
@@ -223,6 +241,8 @@ LEADS = [
         },
     ),
     (
+        3,
+        9,
         "rep1@demo.local",
         {
             "full_name": "Laura Chen",
@@ -261,9 +281,14 @@ def _actor(ws: Workspace, email: str) -> Member:
     )
 
 
-def seed(ws: Workspace, admin: Member) -> None:
+def story(ws: Workspace, admin: Member, clock: Clock) -> Story:
+    """The admin sets customer data up after the workspace, the sellers enter their customers
+    the days after; leads come in during the last weeks (owned ones touched within the week,
+    so the pool's sweep leaves them with their owners). A story for core.demo.play."""
     if Account.objects.filter(workspace=ws).exists():
         return
+    minutes = itertools.count()
+    yield clock.ago(CONFIGURED_DAYS_AGO, 10)
     for object_type, key, label, kind, options in CUSTOM_FIELDS:
         if not CustomField.objects.filter(workspace=ws, object_type=object_type, key=key).exists():
             services.custom_field_create(
@@ -297,6 +322,7 @@ def seed(ws: Workspace, admin: Member) -> None:
 
     accounts: dict[str, Account] = {}
     for email, account_data, parent in ACCOUNTS:
+        yield clock.ago(ENTERED_DAYS_AGO, 9, 5 * next(minutes))
         fields: dict[str, object] = dict(account_data)
         if parent:
             fields["parent"] = accounts[parent].pk
@@ -306,24 +332,22 @@ def seed(ws: Workspace, admin: Member) -> None:
             actor=actor, object_type="account", data=fields, owner_id=owner
         )
     for email, data, account, role in CONTACTS:
+        yield clock.ago(ENTERED_DAYS_AGO, 9, 5 * next(minutes))
         actor = _actor(ws, email)
         contact = services.record_create(actor=actor, object_type="contact", data=data)
         services.account_contact_link(
             actor=admin, account_id=accounts[account].pk, contact_id=contact.pk, role=role
         )
-    manager = _actor(ws, "manager@demo.local")
-    for email, data in LEADS:
-        lead_owner = "" if not email else Membership.objects.get(workspace=ws, user__email=email).pk
-        services.record_create(actor=manager, object_type="lead", data=data, owner_id=lead_owner)
 
-    rep1 = _actor(ws, "rep1@demo.local")
     saic = accounts["上海汽车集团股份有限公司"]
+    yield clock.ago(SAIC_NOTE_DAYS_AGO, 16, 20)
+    rep1 = _actor(ws, "rep1@demo.local")
     services.note_add(
         actor=rep1,
         object_type="account",
         record_id=saic.pk,
-        body="王总确认 Q1 启动供应商评估；需要先与 CIO 李华对齐技术路线。\n"
-        "Procurement wants a pilot proposal before the end of January.",
+        body="王总确认启动供应商评估；需要先与 CIO 李华对齐技术路线。\n"
+        "Procurement wants a pilot proposal within six weeks.",
     )
     services.collaborator_set(
         actor=rep1,
@@ -332,6 +356,14 @@ def seed(ws: Workspace, admin: Member) -> None:
         member_id=Membership.objects.get(workspace=ws, user__email="james.ward@demo.local").pk,
         level="edit",
     )
+
+    for days_ago, hour, email, data in LEADS:
+        yield clock.ago(days_ago, hour)
+        manager = _actor(ws, "manager@demo.local")
+        lead_owner = "" if not email else Membership.objects.get(workspace=ws, user__email=email).pk
+        services.record_create(actor=manager, object_type="lead", data=data, owner_id=lead_owner)
+
+    yield clock.ago(2, 11, 30)
     rep2 = _actor(ws, "rep2@demo.local")
     lead = services.record_create(
         actor=rep2,
@@ -344,4 +376,6 @@ def seed(ws: Workspace, admin: Member) -> None:
             "referred_by": accounts["张家 Zhang household"].pk,
         },
     )
+    yield clock.ago(1, 15, 10)
+    rep2 = _actor(ws, "rep2@demo.local")
     services.lead_status_set(actor=rep2, lead_id=lead.pk, status="qualified", version=lead.version)

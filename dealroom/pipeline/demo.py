@@ -4,8 +4,9 @@ checklist, a consumer new purchase with milestones (trial attended, showroom vis
 sellers: moved through stages, won, lost, stuck, with deal teams, splits and contacts.
 
 Everything goes through the pipeline services, so the deals have real stage history and
-timeline events. The story happened over the past months: each step runs with the clock set
-to its moment (`_Clock`), so history, time in stage, stuck deals and the timeline agree.
+timeline events. The story happened over the past nine months: each step runs with the demo's
+clock set to its moment (core.demo), so history, time in stage, stuck deals, won and lost
+deals by month, and the timeline agree.
 Deterministic (a seeded random for the filler deals) and idempotent: nothing is created when
 the workspace has opportunity types already."""
 
@@ -13,13 +14,11 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
 from dealroom.core.actors import Member
+from dealroom.core.demo import Clock, Story
 from dealroom.customers.models import Account, AccountContact, Contact
 from dealroom.workspaces.models import Membership, Workspace
 
@@ -44,8 +43,8 @@ from .models import LossReason, Opportunity, OpportunityType, Stage
 
 def filler(ws: Workspace, rng: random.Random) -> list[Plan]:
     """A few more deals per customer so that every board column has cards: open deals moved
-    recently (not stuck), some won and lost, owned by sellers of the matching team who see
-    the account."""
+    recently (not stuck), some won and lost over the past months, owned by sellers of the
+    matching team who see the account."""
     plans: list[Plan] = []
     for kind, account_name, products, count, sellers in FILLER:
         stages = CONSUMER_STAGES if kind == "consumer" else B2B_STAGES
@@ -65,7 +64,8 @@ def filler(ws: Workspace, rng: random.Random) -> list[Plan]:
                 day = rng.randint(1, max(1, stages[target]["stuck_days"] - 2))
                 close_in = rng.randint(10, 90)
             else:
-                close_day = rng.randint(2, 40)
+                # closed any time since the pipelines were set up: a history of months
+                close_day = rng.randint(2, 180)
                 if outcome == "won":
                     target = len(stages) - 1
                     closing.append((close_day, "win", None))
@@ -101,30 +101,6 @@ def filler(ws: Workspace, rng: random.Random) -> list[Plan]:
 
 
 # -- running the story -----------------------------------------------------------------------
-
-
-class _Clock:
-    """`timezone.now()` set to each step's moment while the story runs, so that the services'
-    history rows, stage entry times, timeline events and record timestamps read as the
-    months they stand for. Demo data only; restored on exit, whatever happens."""
-
-    def __init__(self) -> None:
-        self.real: Callable[[], datetime.datetime] = timezone.now
-        self.anchor = self.real()
-        self.current = self.anchor
-
-    def moment(self, days_ago: float, minutes: int) -> datetime.datetime:
-        """Working hours (9:00 + minutes) `days_ago` days before today, local time."""
-        day = timezone.localdate(self.anchor) - datetime.timedelta(days=int(days_ago))
-        start = datetime.datetime.combine(day, datetime.time(9), timezone.get_current_timezone())
-        return min(start + datetime.timedelta(minutes=minutes), self.anchor)
-
-    def __enter__(self) -> _Clock:
-        timezone.now = lambda: self.current
-        return self
-
-    def __exit__(self, *exc) -> None:
-        timezone.now = self.real
 
 
 def _member(ws: Workspace, email: str) -> Member:
@@ -165,34 +141,34 @@ def _configure(
     return types, stages, reasons
 
 
-def seed(ws: Workspace, admin: Member) -> None:
+def story(ws: Workspace, admin: Member, clock: Clock) -> Story:
+    """The admin configures the pipelines, then every deal's steps play at their moments (a
+    story for core.demo.play). A deal's steps keep their order, minutes apart when they fall on
+    one day; the steps of all deals run in time order."""
     if OpportunityType.objects.filter(workspace=ws).exists():
         return
     rng = random.Random(SEED)  # noqa: S311  (demo data, not secrets)
-    with _Clock() as clock:
-        clock.current = clock.moment(CONFIGURED_DAYS_AGO, 60)
-        story = _Story(ws, clock.anchor, *_configure(admin))
-        plans = [*DEALS, *filler(ws, rng)]
-        # Every step gets its moment; a deal's steps keep their order (minutes apart when they
-        # fall on one day), and the steps of all deals run in time order.
-        timeline: list[tuple[datetime.datetime, int, int]] = []
-        for k, plan in enumerate(plans):
-            previous: datetime.datetime | None = None
-            for n, step in enumerate(plan.steps):
-                when = clock.moment(step[0], rng.randrange(9 * 60))
-                if previous is not None and when <= previous:
-                    when = previous + datetime.timedelta(minutes=rng.randint(3, 40))
-                previous = when
-                timeline.append((when, k, n))
-        for when, k, n in sorted(timeline):
-            clock.current = when
-            story.run(k, plans[k], plans[k].steps[n])
+    yield clock.ago(CONFIGURED_DAYS_AGO, 10)
+    deal_steps = _DealSteps(ws, clock, *_configure(admin))
+    plans = [*DEALS, *filler(ws, rng)]
+    timeline: list[tuple[datetime.datetime, int, int]] = []
+    for k, plan in enumerate(plans):
+        previous: datetime.datetime | None = None
+        for n, step in enumerate(plan.steps):
+            when = clock.ago(step[0], 9, rng.randrange(9 * 60))
+            if previous is not None and when <= previous:
+                when = min(previous + datetime.timedelta(minutes=rng.randint(3, 40)), clock.now)
+            previous = when
+            timeline.append((when, k, n))
+    for when, k, n in sorted(timeline):
+        yield when
+        deal_steps.run(k, plans[k], plans[k].steps[n])
 
 
 @dataclass
-class _Story:
+class _DealSteps:
     ws: Workspace
-    anchor: datetime.datetime  # the real now: expected close dates count from today
+    clock: Clock  # expected close dates count from today
     types: dict[str, OpportunityType]
     stages: dict[str, Stage]
     reasons: dict[str, LossReason]
@@ -210,7 +186,7 @@ class _Story:
             if "referred_by" in data:
                 data["referred_by"] = self.accounts[data["referred_by"]].pk
             if plan.close_in is not None:
-                close = timezone.localdate(self.anchor) + datetime.timedelta(days=plan.close_in)
+                close = self.clock.today + datetime.timedelta(days=plan.close_in)
                 data["close_date"] = close.isoformat()
             opp = services.opportunity_create(
                 actor=actor, type_id=self.types[plan.type].pk, data=data

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SEED = 20260
-CONFIGURED_DAYS_AGO = 200  # the admin set up the pipelines before any deal below
+CONFIGURED_DAYS_AGO = 280  # the admin set up the pipelines before any deal below
 
 # -- configuration ---------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ DENSE_SELLERS = [REP2, ZHANG_WEI, LIU_YANG, DENSE_LEAD]
 # type's checklist still needs first); tick <milestone>; team [(e-mail, role, split)];
 # contact (contact name, role); probability (value, reason, by e-mail); win; lose (reason
 # key, note).
-Step = tuple[float, str, Any]
+Step = tuple[int, str, Any]
 
 
 @dataclass
@@ -237,17 +237,17 @@ DEALS: list[Plan] = [
             "source": "existing",
         },
         [
-            (96, "create", None),
-            (96, "contact", ("李华", "decision_maker")),
-            (95, "contact", ("王建国", "procurement")),
+            (130, "create", None),
+            (130, "contact", ("李华", "decision_maker")),
+            (129, "contact", ("王建国", "procurement")),
             (
-                94,
+                127,
                 "team",
                 [(REP1, "co_seller", 60), (JAMES, "presales", 25), (B2B_LEAD, "sponsor", 15)],
             ),
-            (82, "move", "discovery"),
-            (64, "move", "solution"),
-            (47, "move", "proposal"),
+            (110, "move", "discovery"),
+            (85, "move", "solution"),
+            (60, "move", "proposal"),
             # in Negotiation for a month (stuck after 21 days), the checklist half done
             (30, "move", "negotiation"),
             (26, "tick", "法务审核通过 Legal review passed"),
@@ -288,17 +288,17 @@ DEALS: list[Plan] = [
             "source": "self",
         },
         [
-            (124, "create", None),
-            (123, "contact", ("Anna Schmidt", "technical_evaluator")),
-            (120, "team", [(REP1, "co_seller", 80), (B2B_LEAD, "sponsor", 20)]),
-            (105, "move", "discovery"),
-            (88, "move", "solution"),
-            (70, "move", "proposal"),
-            (52, "move", "negotiation"),
-            (30, "move", "contract"),
-            (27, "win", None),
+            (210, "create", None),
+            (209, "contact", ("Anna Schmidt", "technical_evaluator")),
+            (205, "team", [(REP1, "co_seller", 80), (B2B_LEAD, "sponsor", 20)]),
+            (185, "move", "discovery"),
+            (160, "move", "solution"),
+            (130, "move", "proposal"),
+            (105, "move", "negotiation"),
+            (85, "move", "contract"),
+            (80, "win", None),
         ],
-        close_in=-27,
+        close_in=-80,
     ),
     Plan(
         "b2b",
@@ -325,13 +325,13 @@ DEALS: list[Plan] = [
         JAMES,
         {"amount": "1600000", "source": "campaign"},
         [
-            (112, "create", None),
-            (96, "move", "discovery"),
-            (80, "move", "solution"),
-            (61, "move", "proposal"),
-            (45, "lose", ("competitor", "对手报价低约 30% The competitor was about 30% cheaper")),
+            (190, "create", None),
+            (170, "move", "discovery"),
+            (150, "move", "solution"),
+            (125, "move", "proposal"),
+            (110, "lose", ("competitor", "对手报价低约 30% The competitor was about 30% cheaper")),
         ],
-        close_in=-45,
+        close_in=-110,
     ),
     Plan(
         "b2b",
@@ -340,11 +340,11 @@ DEALS: list[Plan] = [
         REP1,
         {"amount": "380000", "source": "existing"},
         [
-            (150, "create", None),
-            (131, "move", "discovery"),
-            (98, "lose", ("budget", "预算冻结到明年 Budget frozen until next year")),
+            (265, "create", None),
+            (240, "move", "discovery"),
+            (200, "lose", ("budget", "预算冻结到明年 Budget frozen until next year")),
         ],
-        close_in=-98,
+        close_in=-200,
     ),
     Plan(
         "b2b",
@@ -420,16 +420,20 @@ DEALS: list[Plan] = [
     ),
     Plan(
         "consumer",
-        "暑期夏令营 Summer camp",
+        "研学营 Study camp",
         WANG,
         ZHANG_WEI,
         {"amount": "8800", "source": "campaign"},
         [
-            (33, "create", None),
-            (28, "move", "trial"),
-            (20, "lose", ("timing", "暑期已有安排 The family already has summer plans")),
+            (170, "create", None),
+            (165, "move", "trial"),
+            (
+                158,
+                "lose",
+                ("timing", "孩子已报了别的营 The child already signed up for another camp"),
+            ),
         ],
-        close_in=-20,
+        close_in=-158,
     ),
     Plan(
         "consumer",
@@ -438,7 +442,7 @@ DEALS: list[Plan] = [
         LIU_YANG,
         {
             "amount": "10800",
-            "next_step": "周五到店签约 Sign at the shop on Friday",
+            "next_step": "到店签约 Sign the agreement at the shop",
             "source": "self",
         },
         [
@@ -463,7 +467,7 @@ DEALS: list[Plan] = [
     # -- renewals (amount, date, status) --
     Plan(
         "renewal",
-        "维保续约 2026 Maintenance renewal 2026",
+        "维保续约 Maintenance renewal",
         SAIC,
         REP1,
         {"amount": "360000", "source": "existing"},
@@ -472,12 +476,12 @@ DEALS: list[Plan] = [
     ),
     Plan(
         "renewal",
-        "年费续约 2025 Annual renewal 2025",
+        "年费续约 Annual renewal",
         XIAOLU,
         LIU_YANG,
         {"amount": "3600", "source": "existing"},
-        [(150, "create", None), (140, "win", None)],
-        close_in=-140,
+        [(250, "create", None), (235, "win", None)],
+        close_in=-235,
     ),
     Plan(
         "renewal",
@@ -486,10 +490,10 @@ DEALS: list[Plan] = [
         ZHANG_WEI,
         {"amount": "4800", "source": "existing"},
         [
-            (60, "create", None),
-            (45, "lose", ("price", "换了更便宜的网课 Switched to a cheaper online course")),
+            (150, "create", None),
+            (135, "lose", ("price", "换了更便宜的网课 Switched to a cheaper online course")),
         ],
-        close_in=-45,
+        close_in=-135,
     ),
     Plan(
         "renewal",
@@ -515,7 +519,8 @@ DEALS: list[Plan] = [
         XIAOLU,
         LIU_YANG,
         {"referred_by": WANG, "source": "referral"},
-        [(35, "create", None), (21, "win", None)],
+        [(95, "create", None), (88, "win", None)],
+        close_in=-88,
     ),
 ]
 
@@ -550,7 +555,7 @@ FILLER = [
     ("b2b", HUAWEI, B2B_PRODUCTS, 2, B2B_SELLERS),
 ]
 NEXT_STEPS = [
-    "周三电话回访 Call back on Wednesday",
+    "下周电话回访 Call back next week",
     "发送案例资料 Send the case study",
     "约决策人见面 Meet the decision maker",
     "确认预算 Confirm the budget",
