@@ -11,10 +11,8 @@ import datetime
 import json
 import re
 
-import pytest
 from django.apps import apps
-from django.db import models, transaction
-from django.test import override_settings
+from django.db import models
 from django.utils import timezone
 
 from dealroom.activity.models import ActivityEvent
@@ -23,6 +21,7 @@ from dealroom.pipeline.models import Opportunity, StageChange
 from dealroom.rooms.models import Comment, Task
 from dealroom.workspaces import demo
 from dealroom.workspaces.models import Workspace
+from tests.pipeline_demo.test_demo import ws  # noqa: F401  (the seeded demo, once per module)
 
 DEMO_APPS = {"workspaces", "customers", "pipeline", "rooms", "activity"}
 WEEKDAY = re.compile(
@@ -30,16 +29,6 @@ WEEKDAY = re.compile(
 )
 ZH_DAYS = "一二三四五六日"
 EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-@pytest.fixture(scope="module")
-def ws(django_db_setup, django_db_blocker):
-    fast_hasher = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    )
-    with django_db_blocker.unblock(), fast_hasher, transaction.atomic():
-        yield demo.seed()
-        transaction.set_rollback(True)
 
 
 def _models_with(field_types: tuple[type[models.Field], ...]):
@@ -55,7 +44,7 @@ def _models_with(field_types: tuple[type[models.Field], ...]):
             yield model, fields
 
 
-def test_a_comment_and_its_event_are_one_moment(ws, db):
+def test_a_comment_and_its_event_are_one_moment(ws, db):  # noqa: F811
     comments = {c.pk: c for c in Comment.objects.filter(room__workspace=ws)}
     assert len(comments) >= 10
     events = ActivityEvent.objects.filter(workspace=ws, verb="room_comment.posted")
@@ -65,7 +54,7 @@ def test_a_comment_and_its_event_are_one_moment(ws, db):
         assert posted[pk] == comment.created_at, comment.body
 
 
-def test_events_by_id_are_events_by_time(ws, db):
+def test_events_by_id_are_events_by_time(ws, db):  # noqa: F811
     times = list(ActivityEvent.objects.order_by("pk").values_list("created_at", flat=True))
     assert len(times) > 300
     assert times == sorted(times)
@@ -73,7 +62,7 @@ def test_events_by_id_are_events_by_time(ws, db):
     assert times[-1] - times[0] > datetime.timedelta(days=270)
 
 
-def test_nothing_happened_after_now(ws, db):
+def test_nothing_happened_after_now(ws, db):  # noqa: F811
     now = timezone.now()
     for model, fields in _models_with((models.DateTimeField,)):
         for name in fields:
@@ -83,7 +72,7 @@ def test_nothing_happened_after_now(ws, db):
             assert not late.exists(), f"{model.__name__}.{name}: {list(late[:3])}"
 
 
-def test_deals_have_months_of_history(ws, db):
+def test_deals_have_months_of_history(ws, db):  # noqa: F811
     now = timezone.now()
     changes = StageChange.objects.filter(workspace=ws).order_by("changed_at")
     first, last = changes.first(), changes.last()
@@ -112,7 +101,7 @@ def test_deals_have_months_of_history(ws, db):
     assert sum(selectors.is_stuck(d) for d in open_staged) >= 2
 
 
-def test_a_named_day_and_hour_are_those_of_the_meeting(ws, db):
+def test_a_named_day_and_hour_are_those_of_the_meeting(ws, db):  # noqa: F811
     """Every seeded text naming a weekday is a comment about its room's meeting: the day and
     the hour it names are the meeting's, in the server's time zone."""
     named = 0
@@ -147,7 +136,7 @@ def _check_meeting(comment: Comment) -> None:
         assert day == ZH_DAYS[fits[0].weekday()], comment.body
 
 
-def test_seeding_again_changes_no_time(ws, db):
+def test_seeding_again_changes_no_time(ws, db):  # noqa: F811
     def stamps():
         return (
             list(ActivityEvent.objects.order_by("pk").values_list("pk", "created_at")),
